@@ -1,0 +1,40 @@
+/**
+ * The partition of a key: murmur2 as Kafka's Java client and kafkajs's DefaultPartitioner
+ * compute it, so the memory adapter puts a key where Kafka would and tools agree on it.
+ */
+export function murmur2(data: Buffer): number {
+  const length = data.length;
+  const seed = 0x9747b28c;
+  const m = 0x5bd1e995;
+  const r = 24;
+  let h = seed ^ length;
+  const length4 = length >> 2;
+  for (let i = 0; i < length4; i++) {
+    const i4 = i * 4;
+    let k = (data[i4] & 0xff) + ((data[i4 + 1] & 0xff) << 8) + ((data[i4 + 2] & 0xff) << 16) + ((data[i4 + 3] & 0xff) << 24);
+    k = Math.imul(k, m);
+    k ^= k >>> r;
+    k = Math.imul(k, m);
+    h = Math.imul(h, m);
+    h ^= k;
+  }
+  switch (length % 4) {
+    case 3:
+      h ^= (data[(length & ~3) + 2] & 0xff) << 16;
+    // falls through
+    case 2:
+      h ^= (data[(length & ~3) + 1] & 0xff) << 8;
+    // falls through
+    case 1:
+      h ^= data[length & ~3] & 0xff;
+      h = Math.imul(h, m);
+  }
+  h ^= h >>> 13;
+  h = Math.imul(h, m);
+  h ^= h >>> 15;
+  return h | 0;
+}
+
+export function partitionForKey(key: string, partitionCount: number): number {
+  return (murmur2(Buffer.from(key)) & 0x7fffffff) % partitionCount;
+}

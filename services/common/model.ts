@@ -1,0 +1,180 @@
+/**
+ * The records that cross process boundaries, as TypeScript sees them. They mirror the Avro
+ * schemas in schemas/*.avsc field for field (test/unit/common/model.test.ts checks that).
+ */
+
+export interface ArpInfo {
+  op: number;
+  senderMac: string;
+  senderIp: string;
+  targetMac: string;
+  targetIp: string;
+}
+
+export interface DnsInfo {
+  id: number;
+  response: boolean;
+  opcode: number;
+  rcode: number;
+  qname: string;
+  qtype: number;
+  questionCount: number;
+  answerCount: number;
+  minTtl: number;
+  maxTtl: number;
+  answerBytes: number;
+}
+
+/** Bits of Packet.decodeFlags. */
+export const DecodeFlag = {
+  Truncated: 1,
+  Malformed: 2,
+  Unsupported: 4,
+} as const;
+
+/** TCP flag bits of Packet.tcpFlags. */
+export const TcpFlag = {
+  FIN: 0x01,
+  SYN: 0x02,
+  RST: 0x04,
+  PSH: 0x08,
+  ACK: 0x10,
+  URG: 0x20,
+  ECE: 0x40,
+  CWR: 0x80,
+  NS: 0x100,
+} as const;
+
+export interface Packet {
+  /** Microseconds since the epoch (event time). */
+  ts: number;
+  length: number;
+  capLength: number;
+  ifIndex: number;
+  linkType: number;
+  srcMac: string;
+  dstMac: string;
+  vlanIds: number[];
+  etherType: number;
+  ipVersion: number;
+  src: string;
+  dst: string;
+  protocol: number;
+  ttl: number;
+  ipLength: number;
+  fragment: boolean;
+  fragmentOffset: number;
+  srcPort: number;
+  dstPort: number;
+  tcpFlags: number;
+  tcpSeq: number;
+  tcpAck: number;
+  tcpWindow: number;
+  payloadLength: number;
+  icmpType: number;
+  icmpCode: number;
+  arp: ArpInfo | null;
+  dns: DnsInfo | null;
+  tlsSni: string | null;
+  httpHost: string | null;
+  communityId: string | null;
+  decodeFlags: number;
+}
+
+export interface PacketBatch {
+  sensorId: string;
+  sensorHost: string;
+  batchSeq: number;
+  packets: Packet[];
+}
+
+export interface Heartbeat {
+  sensorId: string;
+  hostname: string;
+  os: string;
+  addresses: string[];
+  mode: string;
+  input: string;
+  version: string;
+  ts: number;
+  startTime: number;
+  packetsSeen: number;
+  packetsPublished: number;
+  packetsDropped: number;
+  bytesSeen: number;
+  status: string;
+}
+
+export const CATEGORIES = [
+  'port_scan',
+  'host_sweep',
+  'syn_flood',
+  'icmp_flood',
+  'suspicious_port',
+  'arp_spoofing',
+  'dns_tunnelling',
+  'data_exfiltration',
+  'brute_force',
+  'c2_beaconing',
+  'tor_usage',
+  'lateral_movement',
+  'other',
+] as const;
+export type Category = (typeof CATEGORIES)[number];
+
+export const SEVERITIES = ['LOW', 'MEDIUM', 'HIGH', 'CRITICAL'] as const;
+export type Severity = (typeof SEVERITIES)[number];
+
+export const VERDICTS = ['UNKNOWN', 'CLEAN', 'LOW', 'MEDIUM', 'HIGH', 'CRITICAL'] as const;
+export type Verdict = (typeof VERDICTS)[number];
+
+export interface Mitre {
+  tactic: string;
+  tacticId: string;
+  technique: string;
+  techniqueId: string;
+}
+
+export interface Evidence {
+  count: number;
+  threshold: number;
+  baseThreshold: number;
+  windowSeconds: number;
+  unit: string;
+  details: Record<string, string>;
+}
+
+export interface IntelVerdict {
+  verdict: Verdict;
+  entity: string;
+  source: string;
+  malicious: number;
+  suspicious: number;
+  reputation: number;
+  multiplier: number;
+}
+
+export interface Alert {
+  id: string;
+  revision: number;
+  /** Milliseconds since the epoch (event time of this revision). */
+  ts: number;
+  firstSeen: number;
+  lastSeen: number;
+  count: number;
+  category: Category;
+  severity: Severity;
+  title: string;
+  mitre: Mitre;
+  src: string;
+  dst: string | null;
+  srcPort: number | null;
+  dstPort: number | null;
+  protocol: number | null;
+  communityId: string | null;
+  evidence: Evidence;
+  intel: IntelVerdict;
+  sensorId: string;
+  sensorHost: string;
+  detector: string;
+}
