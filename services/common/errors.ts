@@ -23,43 +23,101 @@ export class NetSentinelError extends Error {
   }
 }
 
-type ErrorClass = new (message: string, options?: NetSentinelErrorOptions) => NetSentinelError;
-
-function defineError(code: string, retriable: boolean, name: string): ErrorClass {
-  const cls = class extends NetSentinelError {
-    constructor(message: string, options?: NetSentinelErrorOptions) {
-      super(code, message, retriable, options);
-      this.name = name;
-    }
-  };
-  Object.defineProperty(cls, 'name', { value: name });
-  return cls;
+/** A configuration value is missing or invalid; fix the file or the environment variable. */
+export class ConfigError extends NetSentinelError {
+  constructor(message: string, options?: NetSentinelErrorOptions) {
+    super('NS_ERR_CONFIG', message, false, options);
+    this.name = 'ConfigError';
+  }
 }
 
-/** A configuration value is missing or invalid; fix the file or the environment variable. */
-export const ConfigError = defineError('NS_ERR_CONFIG', false, 'ConfigError');
 /** A capture file is missing, unreadable, truncated or not a capture. */
-export const CaptureFileError = defineError('NS_ERR_CAPTURE_FILE', false, 'CaptureFileError');
+export class CaptureFileError extends NetSentinelError {
+  constructor(message: string, options?: NetSentinelErrorOptions) {
+    super('NS_ERR_CAPTURE_FILE', message, false, options);
+    this.name = 'CaptureFileError';
+  }
+}
+
 /** Live capture could not start (no libpcap, no permission, no such interface). */
-export const CaptureUnavailableError = defineError('NS_ERR_CAPTURE_UNAVAILABLE', false, 'CaptureUnavailableError');
+export class CaptureUnavailableError extends NetSentinelError {
+  constructor(message: string, options?: NetSentinelErrorOptions) {
+    super('NS_ERR_CAPTURE_UNAVAILABLE', message, false, options);
+    this.name = 'CaptureUnavailableError';
+  }
+}
+
 /** A packet could not be decoded at all (decoders flag partial packets instead of throwing). */
-export const DecodeError = defineError('NS_ERR_DECODE', false, 'DecodeError');
+export class DecodeError extends NetSentinelError {
+  constructor(message: string, options?: NetSentinelErrorOptions) {
+    super('NS_ERR_DECODE', message, false, options);
+    this.name = 'DecodeError';
+  }
+}
+
 /** A Kafka message or record could not be (de)serialised. */
-export const SerdeError = defineError('NS_ERR_SERDE', false, 'SerdeError');
+export class SerdeError extends NetSentinelError {
+  constructor(message: string, options?: NetSentinelErrorOptions) {
+    super('NS_ERR_SERDE', message, false, options);
+    this.name = 'SerdeError';
+  }
+}
+
 /** The schema registry refused or could not be reached. */
-export const RegistryError = defineError('NS_ERR_REGISTRY', true, 'RegistryError');
+export class RegistryError extends NetSentinelError {
+  constructor(message: string, options?: NetSentinelErrorOptions) {
+    super('NS_ERR_REGISTRY', message, true, options);
+    this.name = 'RegistryError';
+  }
+}
+
 /** Kafka could not be reached or refused a request. */
-export const BusError = defineError('NS_ERR_BUS', true, 'BusError');
+export class BusError extends NetSentinelError {
+  constructor(message: string, options?: NetSentinelErrorOptions) {
+    super('NS_ERR_BUS', message, true, options);
+    this.name = 'BusError';
+  }
+}
+
 /** Redis could not be reached or a script failed. */
-export const StateStoreError = defineError('NS_ERR_STATE', true, 'StateStoreError');
+export class StateStoreError extends NetSentinelError {
+  constructor(message: string, options?: NetSentinelErrorOptions) {
+    super('NS_ERR_STATE', message, true, options);
+    this.name = 'StateStoreError';
+  }
+}
+
 /** A threat-intelligence lookup failed (network, quota, bad key). */
-export const IntelError = defineError('NS_ERR_INTEL', true, 'IntelError');
+export class IntelError extends NetSentinelError {
+  constructor(message: string, options?: NetSentinelErrorOptions) {
+    super('NS_ERR_INTEL', message, true, options);
+    this.name = 'IntelError';
+  }
+}
+
 /** An API request was invalid (maps to HTTP 400). */
-export const RequestError = defineError('NS_ERR_REQUEST', false, 'RequestError');
+export class RequestError extends NetSentinelError {
+  constructor(message: string, options?: NetSentinelErrorOptions) {
+    super('NS_ERR_REQUEST', message, false, options);
+    this.name = 'RequestError';
+  }
+}
+
 /** A credential was missing or wrong (maps to HTTP 401). */
-export const AuthError = defineError('NS_ERR_AUTH', false, 'AuthError');
+export class AuthError extends NetSentinelError {
+  constructor(message: string, options?: NetSentinelErrorOptions) {
+    super('NS_ERR_AUTH', message, false, options);
+    this.name = 'AuthError';
+  }
+}
+
 /** A command-line usage error. */
-export const UsageError = defineError('NS_ERR_USAGE', false, 'UsageError');
+export class UsageError extends NetSentinelError {
+  constructor(message: string, options?: NetSentinelErrorOptions) {
+    super('NS_ERR_USAGE', message, false, options);
+    this.name = 'UsageError';
+  }
+}
 
 export function isNetSentinelError(err: unknown): err is NetSentinelError {
   return err instanceof NetSentinelError;

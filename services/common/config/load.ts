@@ -53,9 +53,24 @@ export function loadConfig(options: LoadConfigOptions = {}): Readonly<Config> {
     sources.set(path, { kind: 'flag' });
   }
 
+  const unknown = findUnknownKey(raw, '');
+  if (unknown) throw new ConfigError(`config ${unknown}: unknown key${sourceSuffix(sources, unknown)} (see docs/configuration.md)`);
   const result = configSchema.safeParse(raw);
   if (!result.success) throw new ConfigError(describeIssue(result.error.issues[0], raw, sources));
   return deepFreeze(result.data);
+}
+
+/** The first key of the raw input that is neither a leaf nor on the way to one. */
+function findUnknownKey(value: unknown, prefix: string): string | null {
+  if (prefix && leafByPath.has(prefix)) return null;
+  if (!value || typeof value !== 'object' || Array.isArray(value)) return null;
+  for (const [key, child] of Object.entries(value)) {
+    const path = prefix ? `${prefix}.${key}` : key;
+    if (!leaves.some((leaf) => leaf.path === path || leaf.path.startsWith(`${path}.`))) return path;
+    const nested = findUnknownKey(child, path);
+    if (nested) return nested;
+  }
+  return null;
 }
 
 function readConfigFile(file: string): Record<string, unknown> {

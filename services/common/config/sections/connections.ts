@@ -34,7 +34,7 @@ export const kafkaSection = z
 
 export const registrySection = z
   .object({
-    url: z.string().url().or(z.literal('')).default('').describe('Confluent-compatible schema registry URL; empty = embedded mode (Avro single-object encoding, no registry).'),
+    url: z.string().regex(/^(https?:\/\/[^\s/]+.*)?$/, 'expected a URL such as http://host:port').default('').describe('Confluent-compatible schema registry URL; empty = embedded mode (Avro single-object encoding, no registry).'),
     username: z.string().default('').describe('Registry basic-auth user.'),
     password: z.string().default('').describe('Registry basic-auth password (secret).'),
   })

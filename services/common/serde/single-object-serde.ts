@@ -1,0 +1,68 @@
+/**
+ * Avro single-object encoding (C3 01 + little-endian CRC-64-AVRO fingerprint + body), for the
+ * embedded mode where there is no registry. The fingerprint lets a reader refuse bytes written
+ * with another schema instead of misreading them.
+ */
+import type avro from 'avsc';
+import { SerdeError } from '../errors.ts';
+import { avroType, RECORD_KINDS } from './avro-types.ts';
+import type { RecordKind, RecordTypes, Serde } from './port.ts';
+import { rabinFingerprint } from './rabin.ts';
+
+const MAGIC_0 = 0xc3;
+const MAGIC_1 = 0x01;
+const HEADER_LENGTH = 10;
+
+export class SingleObjectSerde implements Serde {
+  private readonly headers = new Map<RecordKind, Buffer>();
+
+  async init(): Promise<void> {
+    for (const kind of RECORD_KINDS) this.header(kind);
+  }
+
+  encode<K extends RecordKind>(kind: K, record: RecordTypes[K]): Buffer {
+    const body = encodeBody(avroType(kind), record, kind);
+    return Buffer.concat([this.header(kind), body], HEADER_LENGTH + body.length);
+  }
+
+  async decode<K extends RecordKind>(kind: K, value: Buffer): Promise<RecordTypes[K]> {
+    if (value.length < HEADER_LENGTH || value[0] !== MAGIC_0 || value[1] !== MAGIC_1) {
+      throw new SerdeError(`${kind}: not Avro single-object encoded (expected the bytes C3 01 at offset 0, got ${value.subarray(0, 2).toString('hex') || 'nothing'})`);
+    }
+    const expected = this.header(kind);
+    if (!value.subarray(2, HEADER_LENGTH).equals(expected.subarray(2))) {
+      throw new SerdeError(`${kind}: schema fingerprint ${value.subarray(2, HEADER_LENGTH).toString('hex')} is not the ${kind} schema's (${expected.subarray(2).toString('hex')})`);
+    }
+    return decodeBody(avroType(kind), value, HEADER_LENGTH, kind) as RecordTypes[K];
+  }
+
+  private header(kind: RecordKind): Buffer {
+    let header = this.headers.get(kind);
+    if (!header) {
+      // Type#toString() is the schema's Parsing Canonical Form, which the fingerprint is defined on.
+      header = Buffer.concat([Buffer.from([MAGIC_0, MAGIC_1]), rabinFingerprint(avroType(kind).toString())]);
+      this.headers.set(kind, header);
+    }
+    return header;
+  }
+}
+
+export function encodeBody(type: avro.Type, record: unknown, kind: string): Buffer {
+  try {
+    return type.toBuffer(record);
+  } catch (err) {
+    const paths: string[] = [];
+    type.isValid(record, { errorHook: (path) => paths.push(path.join('.')) });
+    throw new SerdeError(`${kind}: record does not match its schema${paths.length ? ` at ${paths.slice(0, 3).join(', ')}` : ''}: ${(err as Error).message}`, { cause: err });
+  }
+}
+
+export function decodeBody(type: avro.Type, value: Buffer, offset: number, kind: string, resolver?: avro.Resolver): unknown {
+  try {
+    const { value: record, offset: end } = type.decode(value, offset, resolver);
+    if (end !== value.length) throw new Error(end < 0 ? 'the bytes end inside the record' : `${value.length - end} bytes left after the record`);
+    return record;
+  } catch (err) {
+    throw new SerdeError(`${kind}: Avro body does not decode at byte ${offset}: ${(err as Error).message}`, { cause: err });
+  }
+}
