@@ -1,6 +1,8 @@
 import type { Command } from 'commander';
+import { registerInit } from './init.ts';
+import { registerDecode } from './decode.ts';
 
 /** Every command registers itself on the program; the order is the order of `--help`. */
 export type RegisterCommand = (program: Command) => void;
 
-export const COMMANDS: RegisterCommand[] = [];
+export const COMMANDS: RegisterCommand[] = [registerDecode, registerInit];

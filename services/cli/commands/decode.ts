@@ -1,0 +1,67 @@
+/**
+ * `netsentinel decode FILE... [--limit N]`: one JSON object per packet on stdout, with exactly
+ * the field names of the Packet record (schemas/packet-batch.avsc) and the Community ID
+ * filled in. A bad file gets one line on stderr (file, byte offset, what was expected); the
+ * other files still go, and the exit code is non-zero if any failed.
+ */
+import type { Command } from 'commander';
+import { errorLine, UsageError } from '../../common/errors.ts';
+import { communityIdOf, openCaptureFile } from '../../sensor/capture-source.ts';
+
+const FLUSH_BYTES = 1 << 16;
+
+export function registerDecode(program: Command): void {
+  program
+    .command('decode')
+    .description('print the decoded packets of pcap/pcapng files as JSON lines (the fields of the Packet record)')
+    .argument('<files...>', 'capture files (pcap or pcapng)')
+    .option('-n, --limit <n>', 'stop after N packets of each file')
+    .action(async (files: string[], opts: { limit?: string }) => {
+      const limit = opts.limit === undefined ? Infinity : Number(opts.limit);
+      if (!Number.isInteger(limit) && limit !== Infinity) throw new UsageError(`--limit ${opts.limit}: expected a whole number of packets`);
+      if (limit < 0) throw new UsageError(`--limit ${opts.limit}: expected a number >= 0`);
+      let failed = 0;
+      for (const file of files) {
+        try {
+          await decodeFile(file, limit);
+        } catch (err) {
+          failed++;
+          process.stderr.write(`netsentinel: ${errorLine(err)}\n`);
+        }
+      }
+      if (failed > 0) process.exitCode = 1;
+    });
+}
+
+async function decodeFile(file: string, limit: number): Promise<void> {
+  const capture = await openCaptureFile(file);
+  let printed = 0;
+  let out = '';
+  try {
+    outer: for await (const packets of capture) {
+      for (const p of packets) {
+        if (printed >= limit) break outer;
+        p.communityId = communityIdOf(p);
+        out += `${JSON.stringify(p)}\n`;
+        printed++;
+        if (out.length >= FLUSH_BYTES) {
+          await write(out);
+          out = '';
+        }
+      }
+    }
+  } finally {
+    if (out.length > 0) await write(out);
+    await capture.close();
+  }
+}
+
+function write(text: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const ok = process.stdout.write(text, (err) => {
+      if (err) reject(err);
+    });
+    if (ok) resolve();
+    else process.stdout.once('drain', resolve);
+  });
+}

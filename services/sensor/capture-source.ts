@@ -1,0 +1,95 @@
+/**
+ * The sensor's public API for capture files: open a pcap/pcapng file and iterate over its
+ * decoded packets, one array per chunk read. Used by `netsentinel decode`, `replay`, the
+ * detector's `analyze` and the all-in-one. See docs/sensor.md.
+ */
+import type { Packet } from '../common/model.ts';
+import { openCaptureReader } from './capture-reader.ts';
+import { communityIdOf } from './community-id.ts';
+import { decodeFrame } from './decode/frame.ts';
+import type { CaptureReader, FrameSink } from './frame-sink.ts';
+
+export { decodeFrame } from './decode/frame.ts';
+export { communityIdOf } from './community-id.ts';
+export { openCaptureReader } from './capture-reader.ts';
+
+export interface CaptureFileOptions {
+  /** Bytes read per chunk from the file handle (reused buffer). Default 1 MiB. */
+  chunkSize?: number;
+  /** Fill Packet.communityId for every IP packet (SHA-1 per packet: slower). Default false. */
+  communityId?: boolean;
+}
+
+export interface CaptureFile extends AsyncIterable<Packet[]> {
+  readonly path: string;
+  readonly format: 'pcap' | 'pcapng';
+  readonly bytesRead: number;
+  readonly size: number;
+  readonly frames: number;
+  close(): Promise<void>;
+}
+
+export async function openCaptureFile(path: string, options: CaptureFileOptions = {}): Promise<CaptureFile> {
+  const reader = await openCaptureReader(path, options.chunkSize);
+  return new DecodedCapture(reader, options.communityId === true);
+}
+
+class DecodedCapture implements CaptureFile {
+  private packets: Packet[] = [];
+  private readonly sink: FrameSink;
+
+  constructor(
+    private readonly reader: CaptureReader,
+    withCommunityId: boolean,
+  ) {
+    this.sink = withCommunityId
+      ? (linkType, buf, offset, capLength, length, ts, ifIndex) => {
+          const p = decodeFrame(linkType, buf, offset, capLength, length, ts, ifIndex);
+          p.communityId = communityIdOf(p);
+          this.packets.push(p);
+        }
+      : (linkType, buf, offset, capLength, length, ts, ifIndex) => {
+          this.packets.push(decodeFrame(linkType, buf, offset, capLength, length, ts, ifIndex));
+        };
+  }
+
+  get path(): string {
+    return this.reader.path;
+  }
+  get format(): 'pcap' | 'pcapng' {
+    return this.reader.format;
+  }
+  get bytesRead(): number {
+    return this.reader.bytesRead;
+  }
+  get size(): number {
+    return this.reader.size;
+  }
+  get frames(): number {
+    return this.reader.frames;
+  }
+
+  async *[Symbol.asyncIterator](): AsyncIterator<Packet[]> {
+    try {
+      for (;;) {
+        this.packets = [];
+        let more: boolean;
+        try {
+          more = await this.reader.readChunk(this.sink);
+        } catch (err) {
+          // Hand on what was decoded before the damage, then report it.
+          if (this.packets.length > 0) yield this.packets;
+          throw err;
+        }
+        if (this.packets.length > 0) yield this.packets;
+        if (!more) return;
+      }
+    } finally {
+      await this.reader.close();
+    }
+  }
+
+  close(): Promise<void> {
+    return this.reader.close();
+  }
+}

@@ -1,0 +1,27 @@
+/**
+ * Decodes one captured frame into a Packet. Never throws: whatever cannot be decoded is
+ * reported in Packet.decodeFlags (a bug in a decoder included, as Malformed), so one bad
+ * packet can never stop a capture.
+ */
+import { DecodeFlag, type Packet } from '../../common/model.ts';
+import { decodeLink } from './link.ts';
+import { newPacket } from './packet-record.ts';
+
+export function decodeFrame(
+  linkType: number,
+  buf: Buffer,
+  offset: number,
+  capLength: number,
+  length: number,
+  tsMicros: number,
+  ifIndex: number,
+): Packet {
+  const p = newPacket(linkType, length, capLength, tsMicros, ifIndex);
+  try {
+    decodeLink(p, linkType, buf, offset, offset + capLength);
+  } catch {
+    // A RangeError from reading past the end means a length check is missing somewhere.
+    p.decodeFlags |= DecodeFlag.Malformed;
+  }
+  return p;
+}
