@@ -1,0 +1,27 @@
+# One image for every NetSentinel service (sensor, detector, gateway, init): the compose file
+# picks the service with the command.
+
+# --- build: native addon (cap, for live capture) and the dashboard bundle ---
+FROM node:20-bookworm-slim AS build
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends python3 make g++ libpcap-dev \
+ && rm -rf /var/lib/apt/lists/*
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY . .
+RUN npm run build:web --if-present \
+ && npm prune --omit=dev --no-audit --no-fund
+
+# --- runtime: libpcap and the app, no compilers ---
+FROM node:20-bookworm-slim
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends libpcap0.8 tini \
+ && rm -rf /var/lib/apt/lists/*
+WORKDIR /app
+COPY --from=build /app /app
+ENV NODE_ENV=production
+# Non-root by default; the live-capture profile adds NET_RAW/NET_ADMIN and runs as root.
+USER node
+ENTRYPOINT ["/usr/bin/tini", "--", "node", "/app/bin/netsentinel.js"]
+CMD ["--help"]
