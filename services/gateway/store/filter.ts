@@ -39,6 +39,7 @@ export function matches(query: AlertQuery, stored: StoredAlert): boolean {
   if (query.address && a.src !== query.address && a.dst !== query.address) return false;
   if (query.from !== undefined && a.lastSeen < query.from) return false;
   if (query.to !== undefined && a.lastSeen > query.to) return false;
+  if (query.updatedSince !== undefined && stored.updatedAt < query.updatedSince) return false;
   if (query.q && !searchText(stored).includes(query.q.toLowerCase())) return false;
   return true;
 }

@@ -5,7 +5,7 @@
  */
 import type { Alert, Heartbeat, Severity } from '../../common/model.ts';
 import { matches, minuteOf, TIMELINE_MINUTES } from './filter.ts';
-import type { AlertPage, AlertQuery, AlertState, AlertStore, AlertStoreLimits, Page, RawStats, SensorRecord, SeverityCounts, StoredAlert, UpsertOutcome } from './port.ts';
+import type { AlertPage, AlertQuery, AlertState, AlertStore, AlertStoreLimits, Page, RawStats, SensorRecord, SeverityCounts, StoredAlert, UpsertResult } from './port.ts';
 import { sensorFromHeartbeat, sensorOrder, toSensorRecord, type StoredSensor } from './sensor-record.ts';
 
 export function emptySeverityCounts(): SeverityCounts {
@@ -25,14 +25,17 @@ export class MemoryAlertStore implements AlertStore {
 
   constructor(private readonly limits: AlertStoreLimits) {}
 
-  async upsert(alerts: Alert[], now: number): Promise<UpsertOutcome[]> {
-    const outcomes: UpsertOutcome[] = [];
-    for (const alert of alerts) outcomes.push(this.upsertOne(alert, now));
+  async upsert(alerts: Alert[], now: number): Promise<UpsertResult[]> {
+    const results: UpsertResult[] = [];
+    for (const alert of alerts) {
+      const outcome = this.upsertOne(alert, now);
+      results.push({ outcome, stored: outcome === 'stale' ? null : { ...this.alerts.get(alert.id)! } });
+    }
     this.evict(now);
-    return outcomes;
+    return results;
   }
 
-  private upsertOne(alert: Alert, now: number): UpsertOutcome {
+  private upsertOne(alert: Alert, now: number): 'created' | 'updated' | 'stale' {
     const previous = this.alerts.get(alert.id);
     if (previous && previous.alert.revision >= alert.revision) return 'stale';
     this.bucket(minuteOf(now), alert.severity);

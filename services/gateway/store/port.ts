@@ -34,6 +34,8 @@ export interface AlertQuery {
   /** Event time range on alert.lastSeen (ms). */
   from?: number;
   to?: number;
+  /** Wall-clock ms: only alerts whose latest revision reached the gateway since then (reports). */
+  updatedSince?: number;
   /** Case-insensitive substring over title, category, src, dst, sensor host, MITRE and evidence details. */
   q?: string;
 }
@@ -50,6 +52,12 @@ export interface AlertPage {
 }
 
 export type UpsertOutcome = 'created' | 'updated' | 'stale';
+
+export interface UpsertResult {
+  outcome: UpsertOutcome;
+  /** The alert as stored now (with its triage state); null when the revision was stale. */
+  stored: StoredAlert | null;
+}
 
 export interface SensorRecord {
   sensorId: string;
@@ -94,7 +102,7 @@ export interface RawStats {
 
 export interface AlertStore {
   /** Stores alerts keeping the highest revision per id; returns what happened to each. */
-  upsert(alerts: Alert[], now: number): Promise<UpsertOutcome[]>;
+  upsert(alerts: Alert[], now: number): Promise<UpsertResult[]>;
   get(id: string): Promise<StoredAlert | null>;
   /** Newest activity first. */
   query(query: AlertQuery, page: Page): Promise<AlertPage>;

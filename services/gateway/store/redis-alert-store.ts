@@ -14,7 +14,7 @@ import { StateStoreError } from '../../common/errors.ts';
 import type { Alert, Heartbeat } from '../../common/model.ts';
 import { isEmptyQuery, matches, minuteOf, TIMELINE_MINUTES } from './filter.ts';
 import { emptySeverityCounts } from './memory-alert-store.ts';
-import type { AlertPage, AlertQuery, AlertState, AlertStore, AlertStoreLimits, Page, RawStats, SensorRecord, SeverityCounts, StoredAlert, UpsertOutcome } from './port.ts';
+import type { AlertPage, AlertQuery, AlertState, AlertStore, AlertStoreLimits, Page, RawStats, SensorRecord, SeverityCounts, StoredAlert, UpsertOutcome, UpsertResult } from './port.ts';
 import { sensorFromHeartbeat, sensorOrder, toSensorRecord, type StoredSensor } from './sensor-record.ts';
 
 const UPSERT_LUA = readFileSync(new URL('./lua/upsert-alert.lua', import.meta.url), 'utf8');
@@ -68,7 +68,7 @@ export class RedisAlertStore implements AlertStore {
     });
   }
 
-  async upsert(alerts: Alert[], now: number): Promise<UpsertOutcome[]> {
+  async upsert(alerts: Alert[], now: number): Promise<UpsertResult[]> {
     if (alerts.length === 0) return [];
     const pipeline = this.redis.pipeline() as unknown as { nsUpsertAlert(...args: Array<string | number>): void; exec(): Promise<Array<[Error | null, unknown]> | null> };
     const tlKey = `${this.p}tl:${minuteOf(now)}`;
@@ -97,9 +97,22 @@ export class RedisAlertStore implements AlertStore {
       );
     }
     const results = await this.wrap('upsert', pipeline.exec());
-    return (results ?? []).map(([err, value]) => {
+    return (results ?? []).map(([err, value], i) => {
       if (err) throw new StateStoreError(`redis upsert: ${err.message}`, { cause: err });
-      return value as UpsertOutcome;
+      // The script answers [outcome, state, stateBy, stateAt, receivedAt, updatedAt].
+      const [outcome, state, stateBy, stateAt, receivedAt, updatedAt] = value as string[];
+      if (outcome === 'stale') return { outcome, stored: null };
+      return {
+        outcome: outcome as UpsertOutcome,
+        stored: {
+          alert: alerts[i],
+          state: state as AlertState,
+          stateBy: stateBy ? stateBy : null,
+          stateAt: stateAt ? Number(stateAt) : null,
+          receivedAt: Number(receivedAt),
+          updatedAt: Number(updatedAt),
+        },
+      };
     });
   }
 

@@ -2,13 +2,14 @@
 -- minute bucket, the top-sources set and evicts the oldest alerts beyond the cap, atomically.
 -- KEYS: 1 alert hash, 2 recent zset, 3 counts hash, 4 sources zset, 5 minute bucket hash,
 --       6 sensor-alerts hash, 7 sequence counter
+-- Returns {outcome, state, stateBy, stateAt, receivedAt, updatedAt}.
 -- ARGV: 1 id, 2 revision, 3 alert JSON, 4 now ms, 5 cap, 6 ttl ms, 7 severity, 8 category,
 --       9 src, 10 sensor id, 11 top sources tracked, 12 alert key prefix, 13 bucket ttl ms
 local rev = tonumber(ARGV[2])
 local ttl = ARGV[6]
 local cur = redis.call('HMGET', KEYS[1], 'rev', 'sev', 'state')
 if cur[1] and tonumber(cur[1]) >= rev then
-  return 'stale'
+  return {'stale'}
 end
 
 local seq = redis.call('INCR', KEYS[7])
@@ -32,7 +33,8 @@ if cur[1] then
   redis.call('HSET', KEYS[1], 'alert', ARGV[3], 'rev', ARGV[2], 'sev', ARGV[7], 'updatedAt', ARGV[4])
   redis.call('PEXPIRE', KEYS[1], ttl)
   redis.call('PEXPIRE', KEYS[3], ttl)
-  return 'updated'
+  local after = redis.call('HMGET', KEYS[1], 'state', 'stateBy', 'stateAt', 'receivedAt', 'updatedAt')
+  return {'updated', after[1], after[2], after[3], after[4], after[5]}
 end
 
 redis.call('HSET', KEYS[1], 'alert', ARGV[3], 'rev', ARGV[2], 'sev', ARGV[7], 'state', 'new',
@@ -63,4 +65,4 @@ if excess > 0 then
     end
   end
 end
-return 'created'
+return {'created', 'new', '', '', ARGV[4], ARGV[4]}
