@@ -1,0 +1,117 @@
+/**
+ * StateStore in Redis: shared by every detector worker, so any worker can take over any
+ * partition. Multi-key changes are Lua scripts (lua/*.lua) loaded with defineCommand: one
+ * round trip per partition batch for the snapshot and one for the fenced commit, whatever the
+ * number of packets. Every key gets a TTL; every key carries config.redis.keyPrefix.
+ */
+import { readFileSync } from 'node:fs';
+import type { Redis } from 'ioredis';
+import type { Config } from '../config/schema.ts';
+import { StateStoreError } from '../errors.ts';
+import { createRedisConnection } from '../redis-connection.ts';
+import { partitionMetaKey, type CommitOutcome, type PartitionCommit, type PartitionRef, type PartitionSnapshot, type QueueItem, type QuotaDecision, type QuotaWindow, type StateStore } from './port.ts';
+
+const lua = (name: string): string => readFileSync(new URL(`./lua/${name}.lua`, import.meta.url), 'utf8');
+
+interface ScriptedRedis extends Redis {
+  nsLoadPartition(numKeys: number, ...args: string[]): Promise<Array<string | null | false>>;
+  nsCommitPartition(numKeys: number, ...args: Array<string | number>): Promise<string>;
+  nsTakeQuota(numKeys: number, ...args: Array<string | number>): Promise<[number, number]>;
+  nsQueuePush(numKeys: number, ...args: Array<string | number>): Promise<number>;
+}
+
+export interface RedisStoreOptions {
+  /** Prefix of every key (config.redis.keyPrefix); the store adds "d:" for detector keys. */
+  keyPrefix: string;
+}
+
+export class RedisStore implements StateStore {
+  private readonly redis: ScriptedRedis;
+  private readonly prefix: string;
+  /** Round trips issued (load, commit, ...): the benchmark reports them per packet. */
+  roundTrips = 0;
+
+  constructor(redis: Redis, options: RedisStoreOptions) {
+    this.redis = redis as ScriptedRedis;
+    this.prefix = `${options.keyPrefix}d:`;
+    this.redis.defineCommand('nsLoadPartition', { lua: lua('load-partition') });
+    this.redis.defineCommand('nsCommitPartition', { lua: lua('commit-partition') });
+    this.redis.defineCommand('nsTakeQuota', { lua: lua('take-quota') });
+    this.redis.defineCommand('nsQueuePush', { lua: lua('queue-push') });
+  }
+
+  async load(ref: PartitionRef, keys: string[]): Promise<PartitionSnapshot> {
+    const all = [this.key(partitionMetaKey(ref)), ...keys.map((k) => this.key(k))];
+    const reply = await this.call('load', () => this.redis.nsLoadPartition(all.length, ...all));
+    return {
+      applied: nullable(reply[0]),
+      outbox: nullable(reply[1]),
+      values: reply.slice(2).map(nullable),
+    };
+  }
+
+  async commit(c: PartitionCommit): Promise<CommitOutcome> {
+    const keys = [this.key(partitionMetaKey(c.ref)), ...c.writes.map((w) => this.key(w.key)), ...c.deletes.map((k) => this.key(k))];
+    const args: Array<string | number> = [c.expectedApplied ?? '', c.applied, Math.max(1, Math.ceil(c.metaTtlMs)), c.outbox, c.writes.length];
+    for (const w of c.writes) args.push(w.value);
+    for (const w of c.writes) args.push(Math.max(1, Math.ceil(w.ttlMs)));
+    const reply = await this.call('commit', () => this.redis.nsCommitPartition(keys.length, ...keys, ...args));
+    return reply === 'committed' ? 'committed' : 'conflict';
+  }
+
+  async get(keys: string[]): Promise<Array<string | null>> {
+    if (keys.length === 0) return [];
+    const reply = await this.call('get', () => this.redis.mget(...keys.map((k) => this.key(k))));
+    return reply.map(nullable);
+  }
+
+  async set(key: string, value: string, ttlMs: number): Promise<void> {
+    await this.call('set', () => this.redis.set(this.key(key), value, 'PX', Math.max(1, Math.ceil(ttlMs))));
+  }
+
+  async takeQuota(name: string, windows: QuotaWindow[], nowMs: number): Promise<QuotaDecision> {
+    const keys = windows.map((w) => this.key(`q:${name}:${w.windowMs}:${Math.floor(nowMs / w.windowMs)}`));
+    const args = windows.flatMap((w) => [w.max, w.windowMs - (nowMs % w.windowMs)]);
+    const [granted, retryAfterMs] = await this.call('quota', () => this.redis.nsTakeQuota(keys.length, ...keys, ...args));
+    return { granted: granted === 1, retryAfterMs: Number(retryAfterMs) };
+  }
+
+  async queuePush(queue: string, items: QueueItem[], maxLength: number, ttlMs: number): Promise<void> {
+    if (items.length === 0) return;
+    const args: Array<string | number> = [maxLength, Math.max(1, Math.ceil(ttlMs))];
+    for (const item of items) args.push(item.score, item.member);
+    await this.call('queue-push', () => this.redis.nsQueuePush(1, this.key(`Q:${queue}`), ...args));
+  }
+
+  async queuePop(queue: string, count: number): Promise<QueueItem[]> {
+    const reply = await this.call('queue-pop', () => this.redis.zpopmax(this.key(`Q:${queue}`), count));
+    const items: QueueItem[] = [];
+    for (let i = 0; i + 1 < reply.length; i += 2) items.push({ member: reply[i], score: Number(reply[i + 1]) });
+    return items;
+  }
+
+  async close(): Promise<void> {
+    await this.redis.quit().catch(() => this.redis.disconnect());
+  }
+
+  private key(logical: string): string {
+    return this.prefix + logical;
+  }
+
+  private async call<T>(what: string, run: () => Promise<T>): Promise<T> {
+    this.roundTrips++;
+    try {
+      return await run();
+    } catch (err) {
+      throw new StateStoreError(`redis ${what} failed: ${(err as Error).message} (is Redis reachable at config.redis.url?)`, { cause: err });
+    }
+  }
+}
+
+export function createRedisStore(config: Readonly<Config>, connectionName = 'netsentinel-detector'): RedisStore {
+  return new RedisStore(createRedisConnection(config, connectionName), { keyPrefix: config.redis.keyPrefix });
+}
+
+function nullable(value: string | null | false | undefined): string | null {
+  return value === null || value === false || value === undefined ? null : value;
+}
