@@ -58,7 +58,7 @@ function readName(buf: Buffer, msg: number, at: number, end: number, wantText: b
     }
     pos += 1 + len;
   }
-  if (wantText) nameText = n === 0 ? '' : scratch.toString(ascii ? 'latin1' : 'utf8', 0, n);
+  if (wantText) nameText = n === 0 ? '' : ascii ? scratch.toString('latin1', 0, n) : lenientUtf8(scratch, n);
   return after;
 }
 
@@ -124,4 +124,49 @@ export function decodeDns(p: Packet, buf: Buffer, off: number, end: number): voi
 
 function flagName(p: Packet, after: number): void {
   p.decodeFlags |= after === -2 ? DecodeFlag.Malformed : DecodeFlag.Truncated;
+}
+
+/**
+ * UTF-8 text of name bytes the way Wireshark renders them (so names compare equal to
+ * tshark's): a lead byte starts a sequence of up to six bytes (the pre-2003 UTF-8 forms
+ * included, overlong forms accepted as Wireshark does); a sequence cut short by a
+ * non-continuation byte, a stray continuation byte, a surrogate or a code point above U+10FFFF each become one U+FFFD.
+ */
+function lenientUtf8(b: Buffer, n: number): string {
+  let out = '';
+  let i = 0;
+  while (i < n) {
+    const c = b[i];
+    if (c < 0x80) {
+      out += String.fromCharCode(c);
+      i++;
+      continue;
+    }
+    let need: number;
+    let cp: number;
+    if (c < 0xc0) need = -1;
+    else if (c < 0xe0) (need = 1), (cp = c & 0x1f);
+    else if (c < 0xf0) (need = 2), (cp = c & 0x0f);
+    else if (c < 0xf8) (need = 3), (cp = c & 0x07);
+    else if (c < 0xfc) (need = 4), (cp = c & 0x03);
+    else if (c < 0xfe) (need = 5), (cp = c & 0x01);
+    else need = -1;
+    i++;
+    if (need < 0) {
+      out += '\ufffd';
+      continue;
+    }
+    let complete = true;
+    for (let k = 0; k < need; k++) {
+      if (i >= n || (b[i] & 0xc0) !== 0x80) {
+        complete = false;
+        break;
+      }
+      cp = (cp! * 64) + (b[i] & 0x3f);
+      i++;
+    }
+    if (!complete || cp! > 0x10ffff || (cp! >= 0xd800 && cp! <= 0xdfff)) out += '\ufffd';
+    else out += String.fromCodePoint(cp!);
+  }
+  return out;
 }
