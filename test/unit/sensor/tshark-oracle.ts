@@ -115,15 +115,16 @@ export interface Mismatch {
 const first = (v: string[]): string | undefined => v[0];
 
 function ipv6FinalNext(row: TsharkRow): number | undefined {
-  let next = first(row['ipv6.nxt']);
-  if (next === undefined) return undefined;
+  const start = first(row['ipv6.nxt']);
+  if (start === undefined) return undefined;
+  let next: string = start;
   const used: Record<string, number> = {};
   const chain: Record<string, FieldName> = { '0': 'ipv6.hopopts.nxt', '43': 'ipv6.routing.nxt', '60': 'ipv6.dstopts.nxt', '44': 'ipv6.fraghdr.nxt' };
   for (let guard = 0; guard < 16; guard++) {
-    const field = chain[next];
+    const field: FieldName | undefined = chain[next];
     if (field === undefined) break;
     const i = used[field] ?? 0;
-    const value = row[field][i];
+    const value: string | undefined = row[field][i];
     if (value === undefined) break;
     used[field] = i + 1;
     next = value;
