@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { kafkaSection, redisSection, registrySection, topicsSection } from './sections/connections.ts';
 import { detectorSection } from './sections/detector.ts';
 import { gatewaySection } from './sections/gateway.ts';
+import { intelSection } from './sections/intel.ts';
 import { logSection, metricsSection } from './sections/runtime.ts';
 import { sensorSection } from './sections/sensor.ts';
 
@@ -20,6 +21,7 @@ export const configSchema = z
     metrics: metricsSection.describe('Prometheus metrics.'),
     sensor: sensorSection.describe('Sensor.'),
     detector: detectorSection.describe('Detector workers.'),
+    intel: intelSection.describe('Threat intelligence.'),
     gateway: gatewaySection.describe('Gateway and dashboard.'),
   })
   .strict();
