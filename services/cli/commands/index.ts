@@ -1,8 +1,11 @@
 import type { Command } from 'commander';
 import { registerInit } from './init.ts';
 import { registerDecode } from './decode.ts';
+import { registerGateway } from './gateway.ts';
+import { registerReport } from './report.ts';
+import { registerCerts } from './certs.ts';
 
 /** Every command registers itself on the program; the order is the order of `--help`. */
 export type RegisterCommand = (program: Command) => void;
 
-export const COMMANDS: RegisterCommand[] = [registerDecode, registerInit];
+export const COMMANDS: RegisterCommand[] = [registerDecode, registerInit, registerGateway, registerReport, registerCerts];
