@@ -7,6 +7,9 @@ import { DecodeFlag, type Packet } from '../../common/model.ts';
 import { decodeLink } from './link.ts';
 import { newPacket } from './packet-record.ts';
 
+/** Packets whose decoder threw (a missing length check): should stay 0; tests assert it. */
+export const decoderFaults = { count: 0 };
+
 export function decodeFrame(
   linkType: number,
   buf: Buffer,
@@ -22,6 +25,7 @@ export function decodeFrame(
   } catch {
     // A RangeError from reading past the end means a length check is missing somewhere.
     p.decodeFlags |= DecodeFlag.Malformed;
+    decoderFaults.count++;
   }
   return p;
 }
