@@ -79,6 +79,7 @@ export async function buildGateway(options: GatewayOptions): Promise<{ app: Fast
     version: options.version ?? VERSION,
     tls,
     readiness: options.readiness ?? (async () => ({})),
+    routes: [],
   };
 
   const app = Fastify({
@@ -90,6 +91,10 @@ export async function buildGateway(options: GatewayOptions): Promise<{ app: Fast
   }) as unknown as FastifyInstance;
 
   app.decorateRequest('principal', null);
+  app.addHook('onRoute', (route) => {
+    const methods = Array.isArray(route.method) ? route.method : [route.method];
+    for (const method of methods) context.routes.push({ method, url: route.url, public: Boolean((route.config as { public?: boolean } | undefined)?.public) || !isProtectedUrl(route.url) });
+  });
 
   app.setErrorHandler((error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
     if (error.validation && error.validation.length > 0) {

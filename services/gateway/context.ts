@@ -16,4 +16,6 @@ export interface GatewayContext {
   tls: boolean;
   /** Extra readiness checks (bus connected, store reachable), by name. */
   readiness: () => Promise<Record<string, boolean>>;
+  /** Every route registered, for tests and docs: method, url, and whether it needs no credential. */
+  routes: Array<{ method: string; url: string; public: boolean }>;
 }
