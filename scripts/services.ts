@@ -5,9 +5,9 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { servicesEnv, type TestServices } from '../test/setup/services/addresses.ts';
-import { startLocalServices } from '../test/setup/services/local.ts';
+import { startLocalServices, stopOnExit } from '../test/setup/services/local.ts';
 import { cacheRoot, servicesStateFile } from '../test/setup/services/paths.ts';
-import { isAlive, stopProcessGroup } from '../test/setup/services/process.ts';
+import { forget, isAlive, stopProcessGroup } from '../test/setup/services/process.ts';
 
 interface ServicesState {
   services: TestServices;
@@ -57,7 +57,10 @@ async function up(): Promise<void> {
   rmSync(workDir, { recursive: true, force: true });
   mkdirSync(workDir, { recursive: true });
   const started = Date.now();
-  const local = await startLocalServices({ workDir });
+  // Ctrl-C during startup stops what has started; once up, the services outlive this command.
+  const removeHandlers = stopOnExit({ workDir: () => workDir, log: (line) => process.stderr.write(`${line}\n`), onExit: false });
+  const local = await startLocalServices({ workDir }).finally(removeHandlers);
+  for (const proc of local.processes) forget(proc.pid);
   const state: ServicesState = {
     services: local.services,
     workDir,

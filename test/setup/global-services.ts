@@ -4,10 +4,14 @@
 //   (a) NETSENTINEL_KAFKA_BROKERS / NETSENTINEL_REGISTRY_URL / NETSENTINEL_REDIS_URL if set;
 //   (b) testcontainers when a Docker engine answers;
 //   (c) local processes (test/setup/services/local.ts), stopped again at teardown.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { servicesEnv, servicesFromEnv, type TestServices } from './services/addresses.ts';
 import { dockerAnswers, startContainerServices } from './services/containers.ts';
-import { startLocalServices, stopOnExit } from './services/local.ts';
+import { startLocalServices, stopOnExit, type LocalServices } from './services/local.ts';
+import { recordPidsIn, startWatchdog } from './services/process.ts';
 
 export { servicesEnv, type TestServices } from './services/addresses.ts';
 
@@ -49,11 +53,30 @@ export default async function setup(project: TestProject): Promise<() => Promise
   }
 
   const started = Date.now();
-  const local = await startLocalServices();
-  const removeHandlers = stopOnExit(local, log);
+  const workDir = mkdtempSync(join(tmpdir(), 'netsentinel-services-'));
+  const removeHandlers = stopOnExit({ workDir: () => workDir, log, onExit: true });
+  const pidsFile = join(workDir, 'pids');
+  recordPidsIn(pidsFile);
+  const watchdog = startWatchdog(process.pid, pidsFile);
+  const stopWatchdog = (): void => {
+    try {
+      process.kill(-watchdog, 'SIGKILL');
+    } catch {
+      // Already gone.
+    }
+  };
+  let local: LocalServices;
+  try {
+    local = await startLocalServices({ workDir });
+  } catch (error) {
+    stopWatchdog();
+    removeHandlers();
+    throw error;
+  }
   publish(project, local.services, `local processes, ${Date.now() - started} ms, logs in ${local.workDir}`);
   return async () => {
     const failed = runFailed(project);
+    stopWatchdog();
     await local.stop({ keepLogs: failed });
     removeHandlers();
     if (failed) log(`netsentinel test services: the run failed; service logs kept in ${local.workDir}`);

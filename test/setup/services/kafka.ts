@@ -5,7 +5,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { ensureKafkaLibs } from './paths.ts';
-import { freePorts, runToCompletion, spawnService, waitUntilReady, type ServiceProcess } from './process.ts';
+import { freePorts, runToCompletion, spawnService, stopProcessGroupNow, waitUntilReady, type ServiceProcess } from './process.ts';
 
 export interface LocalKafka {
   proc: ServiceProcess;
@@ -89,7 +89,7 @@ export async function startLocalKafka(workDir: string, timeoutMs = 90_000): Prom
     await waitForKafka(proc, brokers, timeoutMs);
   } catch (error) {
     // The caller never got a handle, so the broker is stopped here.
-    process.kill(-proc.pid, 'SIGKILL');
+    stopProcessGroupNow(proc.pid);
     throw error;
   }
   return { proc, brokers };

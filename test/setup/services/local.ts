@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestServices } from './addresses.ts';
 import { startLocalKafka } from './kafka.ts';
-import { isAlive, stopProcessGroup, stopProcessGroupNow, type ServiceProcess } from './process.ts';
+import { isAlive, killAllStartedNow, stopProcessGroup, type ServiceProcess } from './process.ts';
 import { startLocalRedis } from './redis.ts';
 import { startLocalRegistry } from './registry.ts';
 
@@ -52,25 +52,26 @@ export async function startLocalServices(options: { workDir?: string } = {}): Pr
 }
 
 /**
- * Kills the services if the process ends before `stop` ran (Ctrl-C, SIGTERM, an uncaught
- * error): they live in their own process groups and would otherwise outlive the test run.
- * Returns a function that removes the handlers once the services are stopped normally.
+ * Kills the services if the process ends before they were stopped normally (Ctrl-C, SIGTERM,
+ * an uncaught error), including halfway through startup: they live in their own process
+ * groups and would otherwise outlive the test run. Returns a function removing the handlers.
  */
-export function stopOnExit(local: LocalServices, log: (line: string) => void): () => void {
-  const killAll = (): void => {
-    for (const proc of local.processes) stopProcessGroupNow(proc.pid);
-  };
+export function stopOnExit(options: { workDir: () => string | undefined; log: (line: string) => void; onExit: boolean }): () => void {
   const onSignal = (signal: NodeJS.Signals): void => {
-    killAll();
-    log(`netsentinel test services: stopped on ${signal}; logs kept in ${local.workDir}`);
+    const killed = killAllStartedNow();
+    const dir = options.workDir();
+    options.log(`netsentinel test services: ${signal}: killed ${killed.length} service process group(s)${dir ? `; logs kept in ${dir}` : ''}`);
     process.exit(128 + (signal === 'SIGINT' ? 2 : 15));
+  };
+  const onExit = (): void => {
+    killAllStartedNow();
   };
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
-  process.once('exit', killAll);
+  if (options.onExit) process.once('exit', onExit);
   return () => {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
-    process.off('exit', killAll);
+    process.off('exit', onExit);
   };
 }

@@ -1,7 +1,7 @@
 // Shared process plumbing for the local test services (Kafka, registry, Redis): free ports,
 // spawning into a log file, waiting on readiness, and stopping by process group.
 import { spawn } from 'node:child_process';
-import { openSync, closeSync, readFileSync, existsSync } from 'node:fs';
+import { appendFileSync, closeSync, existsSync, openSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 
@@ -53,6 +53,29 @@ export async function freePorts(count: number): Promise<number[]> {
   return [...ports];
 }
 
+// Every process group this process started and has not yet stopped: what a signal handler
+// must kill when the run is interrupted, even halfway through startup.
+const running = new Set<number>();
+
+/** Kills every service group this process started and has not stopped (synchronous). */
+export function killAllStartedNow(): number[] {
+  const pids = [...running];
+  for (const pid of pids) stopProcessGroupNow(pid);
+  return pids;
+}
+
+let pidFile: string | undefined;
+
+/** From now on, append the PID of every spawned service to `file` (read by the watchdog). */
+export function recordPidsIn(file: string): void {
+  pidFile = file;
+}
+
+/** Stop tracking `pid`: `services:up` hands its services over to `services:down`. */
+export function forget(pid: number): void {
+  running.delete(pid);
+}
+
 export interface SpawnOptions {
   name: string;
   command: string;
@@ -80,15 +103,18 @@ export function spawnService(options: SpawnOptions): ServiceProcess {
     if (child.pid === undefined) {
       throw new ServiceStartError(options.name, options.logFile, `could not spawn ${options.command}`);
     }
+    running.add(child.pid);
+    const pid = child.pid;
+    if (pidFile !== undefined) appendFileSync(pidFile, `${pid}\n`);
     child.once('exit', (code, signal) => {
       exit = { code, signal };
+      running.delete(pid);
     });
     child.once('error', () => {
       exit ??= { code: null, signal: null };
     });
     // The harness must not keep the test runner (or `services:up`) alive on its own.
     child.unref();
-    const pid = child.pid;
     return { name: options.name, pid, logFile: options.logFile, exited: () => exit };
   } finally {
     closeSync(fd);
@@ -140,10 +166,12 @@ function signalGroup(pid: number, signal: NodeJS.Signals): void {
 /** Synchronous last resort for exit/signal handlers, where no await runs. */
 export function stopProcessGroupNow(pid: number): void {
   signalGroup(pid, 'SIGKILL');
+  running.delete(pid);
 }
 
 /** SIGTERM to the group, then SIGKILL if it is still there after `graceMs`. */
 export async function stopProcessGroup(pid: number, graceMs = 5_000): Promise<void> {
+  running.delete(pid);
   if (!isAlive(pid)) return;
   signalGroup(pid, 'SIGTERM');
   const deadline = Date.now() + graceMs;
@@ -163,6 +191,23 @@ function groupAlive(pid: number): boolean {
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
+}
+
+/**
+ * A watchdog for when this process dies without running any handler (SIGKILL, OOM): a small
+ * shell loop that, once `ownerPid` is gone, kills the process groups listed in `pidFile`
+ * (one PID a line, kept current by the caller). Returns its PID so a normal stop ends it too.
+ */
+export function startWatchdog(ownerPid: number, pidFile: string): number {
+  const script = [
+    `while kill -0 ${ownerPid} 2>/dev/null; do sleep 2; done`,
+    `[ -f '${pidFile}' ] || exit 0`,
+    `while read -r pid; do [ -n "$pid" ] && kill -KILL -- "-$pid" 2>/dev/null; done < '${pidFile}'`,
+  ].join('\n');
+  const child = spawn('bash', ['-c', script], { detached: true, stdio: 'ignore' });
+  child.unref();
+  if (child.pid === undefined) throw new Error('could not start the test services watchdog (bash)');
+  return child.pid;
 }
 
 export interface WaitOptions {
@@ -209,5 +254,6 @@ export async function waitUntilReady(probe: () => Promise<boolean>, options: Wai
 export function tail(file: string, lines = 8): string {
   if (!existsSync(file)) return '(no log written)';
   const text = readFileSync(file, 'utf8').trimEnd();
+  if (text === '') return '(log empty)';
   return text.split('\n').slice(-lines).join('\n');
 }

@@ -2,7 +2,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
-import { freePort, spawnService, waitUntilReady, type ServiceProcess } from './process.ts';
+import { freePort, spawnService, stopProcessGroupNow, waitUntilReady, type ServiceProcess } from './process.ts';
 
 export interface LocalRedis {
   proc: ServiceProcess;
@@ -43,7 +43,7 @@ export async function startLocalRedis(workDir: string, timeoutMs = 30_000): Prom
   try {
     await waitUntilReady(() => ping(url), { proc, timeoutMs, intervalMs: 100, what: 'PING to answer PONG' });
   } catch (error) {
-    process.kill(-proc.pid, 'SIGKILL');
+    stopProcessGroupNow(proc.pid);
     throw error;
   }
   return { proc, url };

@@ -4,7 +4,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { ensureRegistryJar } from './paths.ts';
-import { freePort, spawnService, waitUntilReady, type ServiceProcess } from './process.ts';
+import { freePort, spawnService, stopProcessGroupNow, waitUntilReady, type ServiceProcess } from './process.ts';
 
 export interface LocalRegistry {
   proc: ServiceProcess;
@@ -53,7 +53,7 @@ export async function startLocalRegistry(workDir: string, timeoutMs = 120_000): 
       { proc, timeoutMs, intervalMs: 300, what: 'GET /subjects to answer 200' },
     );
   } catch (error) {
-    process.kill(-proc.pid, 'SIGKILL');
+    stopProcessGroupNow(proc.pid);
     throw error;
   }
   return { proc, url };
