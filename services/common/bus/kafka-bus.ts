@@ -60,6 +60,21 @@ class KafkaBus implements Bus {
   ) {}
 
   async ensureTopics(specs: TopicSpec[]): Promise<void> {
+    // A broker that just started (or is busy electing) resets connections now and then; the
+    // admin client does not retry its connect, so retry the whole step a few times.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.ensureTopicsOnce(specs);
+      } catch (err) {
+        const retriable = (err as { cause?: { retriable?: boolean } }).cause?.retriable === true;
+        if (!retriable || attempt >= 5) throw err;
+        this.logger.warn({ err, attempt }, 'topic creation failed, retrying');
+        await new Promise((resolve) => setTimeout(resolve, 500 * attempt));
+      }
+    }
+  }
+
+  private async ensureTopicsOnce(specs: TopicSpec[]): Promise<void> {
     const admin = this.kafka.admin();
     try {
       await admin.connect();
@@ -121,6 +136,16 @@ class KafkaBus implements Bus {
       log.error({ err: error, restart: event.payload.restart }, 'consumer crashed');
       if (!event.payload.restart) options.onCrash?.(error);
     });
+    // A handler failure stops this member without committing (kafkajs would otherwise retry the
+    // batch in place forever); the group hands the partition, uncommitted, to another member.
+    let failed = false;
+    const fail = (error: Error) => {
+      if (failed) return;
+      failed = true;
+      log.error({ err: error }, 'batch handler failed: leaving the group without committing');
+      this.consumers.delete(consumer);
+      void consumer.disconnect().catch(() => undefined).then(() => options.onCrash?.(error));
+    };
     try {
       await consumer.connect();
       await consumer.subscribe({ topics: options.topics, fromBeginning: options.fromBeginning ?? true });
@@ -129,7 +154,7 @@ class KafkaBus implements Bus {
         eachBatchAutoResolve: false,
         partitionsConsumedConcurrently: 1,
         eachBatch: async ({ batch, resolveOffset, commitOffsetsIfNecessary, heartbeat, isRunning, isStale }) => {
-          if (!isRunning() || isStale() || batch.messages.length === 0) return;
+          if (failed || !isRunning() || isStale() || batch.messages.length === 0) return;
           const messages: IncomingMessage[] = batch.messages.map((m) => ({
             topic: batch.topic,
             partition: batch.partition,
@@ -140,7 +165,12 @@ class KafkaBus implements Bus {
             timestamp: Number(m.timestamp),
           }));
           const lastOffset = messages[messages.length - 1].offset;
-          await options.onBatch({ topic: batch.topic, partition: batch.partition, messages, lastOffset });
+          try {
+            await options.onBatch({ topic: batch.topic, partition: batch.partition, messages, lastOffset });
+          } catch (err) {
+            fail(err instanceof Error ? err : new Error(String(err)));
+            return;
+          }
           resolveOffset(lastOffset);
           await commitOffsetsIfNecessary({
             topics: [{ topic: batch.topic, partitions: [{ partition: batch.partition, offset: String(BigInt(lastOffset) + 1n) }] }],

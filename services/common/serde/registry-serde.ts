@@ -3,7 +3,7 @@
  * schemas registered under TopicNameStrategy subjects (`<topic>-value`) and compatibility
  * BACKWARD. Readers resolve older writer schemas fetched by id against ours.
  */
-import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
+import { COMPATIBILITY, SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
 import avro from 'avsc';
 import { RegistryError, SerdeError } from '../errors.ts';
 import type { Logger } from '../observability/logger.ts';
@@ -41,7 +41,10 @@ export class RegistrySerde implements Serde {
       const subject = this.options.subjects[kind];
       let id: number;
       try {
-        ({ id } = await this.registry.register({ type: SchemaType.AVRO, schema: schemaText(kind) }, { subject }));
+        // Set the subject's compatibility first: registries differ in what they answer for a
+        // subject without its own setting (Confluent 404, Apicurio the global level).
+        await this.putSubjectCompatibility(subject, 'BACKWARD');
+        ({ id } = await this.registry.register({ type: SchemaType.AVRO, schema: schemaText(kind) }, { subject, compatibility: COMPATIBILITY.BACKWARD }));
       } catch (err) {
         throw new RegistryError(`schema registry ${this.options.url}: cannot register ${subject}: ${describe(err)}`, { cause: err });
       }
@@ -51,6 +54,17 @@ export class RegistrySerde implements Serde {
       this.resolvers.set(`${kind}:${id}`, null);
       this.options.logger.debug({ subject, id }, 'schema registered');
     }
+  }
+
+  private async putSubjectCompatibility(subject: string, compatibility: string): Promise<void> {
+    const headers: Record<string, string> = { 'content-type': 'application/vnd.schemaregistry.v1+json' };
+    if (this.options.username) headers.authorization = `Basic ${Buffer.from(`${this.options.username}:${this.options.password ?? ''}`).toString('base64')}`;
+    const response = await fetch(`${this.options.url.replace(/\/$/, '')}/config/${encodeURIComponent(subject)}`, {
+      method: 'PUT',
+      headers,
+      body: JSON.stringify({ compatibility }),
+    });
+    if (!response.ok) throw new Error(`PUT /config/${subject} answered ${response.status}: ${(await response.text()).slice(0, 200)}`);
   }
 
   /** The registry id our schema of this kind was registered under (after init). */
