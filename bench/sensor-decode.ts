@@ -1,0 +1,83 @@
+/**
+ * Sensor decode benchmark (not a test): on a capture of >= 1M packets, measures on one core
+ *  - tcpdump -r F -w /dev/null (libpcap's read rate, the reference, measured in this run),
+ *  - read + decode into Packet records (openCaptureFile),
+ *  - read + decode + Avro-encode into PacketBatch messages of sensor.batchMaxPackets,
+ * and prints packets/s and the ratios. Run: node --import tsx bench/sensor-decode.ts [minPackets]
+ */
+import { spawnSync } from 'node:child_process';
+import { loadConfig } from '../services/common/config/load.ts';
+import type { Packet } from '../services/common/model.ts';
+import { createLogger } from '../services/common/observability/logger.ts';
+import { createSerde } from '../services/common/serde/create-serde.ts';
+import { openCaptureFile } from '../services/sensor/capture-source.ts';
+import { benchCapture } from './sensor-capture.ts';
+
+const minPackets = Number(process.argv[2] ?? 1_000_000);
+const { file, packets: total, bytes } = await benchCapture(minPackets);
+console.log(`capture: ${file} (${total} packets, ${(bytes / 1e6).toFixed(1)} MB)`);
+
+function best<T>(runs: number, fn: () => Promise<T>): Promise<{ seconds: number; result: T }> {
+  return (async () => {
+    let bestSeconds = Infinity;
+    let result!: T;
+    for (let i = 0; i < runs; i++) {
+      const t0 = process.hrtime.bigint();
+      result = await fn();
+      const s = Number(process.hrtime.bigint() - t0) / 1e9;
+      if (s < bestSeconds) bestSeconds = s;
+    }
+    return { seconds: bestSeconds, result };
+  })();
+}
+
+const tcpdump = await best(3, async () => {
+  const r = spawnSync('tcpdump', ['-r', file, '-w', '/dev/null'], { stdio: 'ignore' });
+  if (r.status !== 0) throw new Error(`tcpdump failed: ${r.status}`);
+  return total;
+});
+const tcpdumpRate = total / tcpdump.seconds;
+
+const decode = await best(3, async () => {
+  let n = 0;
+  let flagged = 0;
+  for await (const packets of await openCaptureFile(file)) {
+    n += packets.length;
+    for (let i = 0; i < packets.length; i++) flagged += packets[i].decodeFlags === 0 ? 0 : 1;
+  }
+  return n;
+});
+const decodeRate = decode.result / decode.seconds;
+
+const config = loadConfig({ env: {} });
+const serde = createSerde(config, createLogger({ level: 'silent' }));
+await serde.init();
+const batchSize = config.sensor.batchMaxPackets;
+const encode = await best(3, async () => {
+  let n = 0;
+  let encodedBytes = 0;
+  let batch: Packet[] = [];
+  let seq = 0;
+  for await (const packets of await openCaptureFile(file)) {
+    for (let i = 0; i < packets.length; i++) {
+      batch.push(packets[i]);
+      if (batch.length === batchSize) {
+        encodedBytes += serde.encode('packetBatch', { sensorId: 'bench', sensorHost: 'bench', batchSeq: seq++, packets: batch }).length;
+        n += batch.length;
+        batch = [];
+      }
+    }
+  }
+  if (batch.length > 0) {
+    encodedBytes += serde.encode('packetBatch', { sensorId: 'bench', sensorHost: 'bench', batchSeq: seq++, packets: batch }).length;
+    n += batch.length;
+  }
+  return { n, encodedBytes };
+});
+const encodeRate = encode.result.n / encode.seconds;
+
+const fmt = (r: number) => `${(r / 1e6).toFixed(2)} M packets/s`;
+console.log(`tcpdump -r -w /dev/null : ${fmt(tcpdumpRate)} (${tcpdump.seconds.toFixed(2)} s)`);
+console.log(`decode only            : ${fmt(decodeRate)} (${decode.seconds.toFixed(2)} s) = ${(decodeRate / tcpdumpRate).toFixed(2)} x tcpdump (target >= 0.25)`);
+console.log(`decode + Avro encode   : ${fmt(encodeRate)} (${encode.seconds.toFixed(2)} s) = ${(encodeRate / tcpdumpRate).toFixed(2)} x tcpdump; ${(encode.result.encodedBytes / encode.result.n).toFixed(1)} encoded bytes/packet (target >= 1.00 M packets/s)`);
+console.log(`rss after run          : ${(process.memoryUsage().rss / 1e6).toFixed(0)} MB`);

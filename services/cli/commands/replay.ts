@@ -1,0 +1,98 @@
+/**
+ * `netsentinel replay FILE... [--speed 1|10|max] [--loop]`: publish capture files to Kafka as
+ * a sensor would, keeping the captured timing at --speed N. A progress bar on a terminal
+ * (packets, rate, percent, ETA), one summary line at the end; a bad file is reported in one
+ * line and the others still go (exit code 1 if any failed).
+ */
+import type { Command } from 'commander';
+import { createKafkaBus } from '../../common/bus/kafka-bus.ts';
+import { loadConfig } from '../../common/config/load.ts';
+import { errorLine, UsageError } from '../../common/errors.ts';
+import { createLogger } from '../../common/observability/logger.ts';
+import { createSerde } from '../../common/serde/create-serde.ts';
+import { topicNames } from '../../common/topics.ts';
+import { HeartbeatEmitter } from '../../sensor/heartbeat.ts';
+import { replayCaptures, type ReplayProgress } from '../../sensor/replay.ts';
+import { newCounters } from '../../sensor/sensor-counters.ts';
+import { loadSensorIdentity } from '../../sensor/sensor-identity.ts';
+
+export function parseSpeed(text: string): number {
+  if (text === 'max') return Infinity;
+  const n = Number(text);
+  if (!Number.isFinite(n) || n <= 0) throw new UsageError(`--speed ${text}: expected a positive number (1, 10, ...) or "max"`);
+  return n;
+}
+
+export function registerReplay(program: Command): void {
+  program
+    .command('replay')
+    .description('publish pcap/pcapng files to Kafka as packet batches (keeps captured timing at --speed N)')
+    .argument('<files...>', 'capture files (pcap or pcapng)')
+    .option('--speed <n>', 'playback speed: 1 (captured timing), 10, ... or max', 'max')
+    .option('--loop', 'start over at the end until interrupted')
+    .option('-c, --config <file>', 'configuration file (JSON or YAML)')
+    .action(async (files: string[], opts: { speed: string; loop?: boolean; config?: string }) => {
+      const speed = parseSpeed(opts.speed);
+      const config = loadConfig({ file: opts.config });
+      const logger = createLogger({ level: config.log.level, name: 'sensor' });
+      const serde = createSerde(config, logger);
+      await serde.init();
+      const bus = createKafkaBus(config, logger);
+      const identity = loadSensorIdentity(config.sensor);
+      const counters = newCounters();
+      const heartbeat = new HeartbeatEmitter({
+        bus,
+        serde,
+        topic: topicNames(config).heartbeats,
+        identity,
+        mode: 'replay',
+        input: files.join(','),
+        intervalMs: config.sensor.heartbeatIntervalMs,
+        counters,
+        onError: (err) => logger.warn({ err: errorLine(err) }, 'heartbeat not sent'),
+      });
+      const abort = new AbortController();
+      const onSignal = () => abort.abort();
+      process.once('SIGINT', onSignal);
+      process.once('SIGTERM', onSignal);
+      const tty = process.stderr.isTTY === true;
+      try {
+        heartbeat.start();
+        const result = await replayCaptures({
+          files,
+          speed,
+          loop: opts.loop === true,
+          config,
+          bus,
+          serde,
+          logger,
+          identity,
+          counters,
+          signal: abort.signal,
+          onProgress: tty ? (p) => process.stderr.write(`\r${progressLine(p)}`) : undefined,
+          onFileError: (_file, err) => process.stderr.write(`${tty ? '\n' : ''}netsentinel: ${errorLine(err)}\n`),
+        });
+        if (tty) process.stderr.write('\n');
+        const seconds = result.elapsedMs / 1000;
+        process.stdout.write(
+          `replayed ${counters.packetsSeen} packets (${(counters.bytesSeen / 1e6).toFixed(1)} MB) from ${files.length - result.failedFiles.length}/${files.length} files in ${seconds.toFixed(1)} s` +
+            ` (${Math.round(counters.packetsSeen / Math.max(seconds, 0.001))} packets/s); ${counters.packetsPublished} published, sensor ${identity.id}\n`,
+        );
+        if (result.failedFiles.length > 0) process.exitCode = 1;
+      } finally {
+        process.off('SIGINT', onSignal);
+        process.off('SIGTERM', onSignal);
+        await heartbeat.stop();
+        await bus.close();
+      }
+    });
+}
+
+function progressLine(p: ReplayProgress): string {
+  const fraction = p.totalBytes > 0 ? Math.min(1, p.bytesRead / p.totalBytes) : 0;
+  const width = 24;
+  const filled = Math.round(fraction * width);
+  const rate = p.packets / Math.max(p.elapsedMs / 1000, 0.001);
+  const eta = fraction > 0 ? ((p.elapsedMs / 1000) * (1 - fraction)) / fraction : 0;
+  return `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${(fraction * 100).toFixed(1).padStart(5)}%  ${p.packets} packets  ${Math.round(rate)} packets/s  ETA ${eta.toFixed(0)} s `;
+}

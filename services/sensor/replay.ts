@@ -1,0 +1,155 @@
+/**
+ * Replays capture files into the packets topic: decode, batch per partition, publish with
+ * backpressure (a replay waits for Kafka, it never drops). At --speed N the captured timing is
+ * kept (a packet is published no earlier than its capture offset / N after the start); at
+ * speed Infinity as fast as Kafka acknowledges. A bad file is reported and skipped; the other
+ * files still go.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Bus } from '../common/bus/port.ts';
+import type { Config } from '../common/config/schema.ts';
+import { errorLine } from '../common/errors.ts';
+import type { Packet } from '../common/model.ts';
+import type { Logger } from '../common/observability/logger.ts';
+import type { Serde } from '../common/serde/port.ts';
+import { topicNames, topicSpecs } from '../common/topics.ts';
+import { Batcher } from './batcher.ts';
+import { openCaptureFile } from './capture-source.ts';
+import { Publisher } from './publisher.ts';
+import { newCounters, type SensorCounters } from './sensor-counters.ts';
+import type { SensorIdentity } from './sensor-identity.ts';
+
+export interface ReplayProgress {
+  file: string;
+  packets: number;
+  bytesRead: number;
+  totalBytes: number;
+  elapsedMs: number;
+}
+
+export interface ReplayOptions {
+  files: string[];
+  /** Playback speed factor; Infinity = as fast as possible. */
+  speed: number;
+  loop?: boolean;
+  config: Readonly<Config>;
+  bus: Bus;
+  serde: Serde;
+  logger: Logger;
+  identity: SensorIdentity;
+  counters?: SensorCounters;
+  onProgress?: (progress: ReplayProgress) => void;
+  /** Called for a file that cannot be read (the replay goes on with the others). */
+  onFileError?: (file: string, err: unknown) => void;
+  signal?: AbortSignal;
+}
+
+export interface ReplayResult {
+  counters: SensorCounters;
+  failedFiles: Array<{ file: string; error: string }>;
+  elapsedMs: number;
+}
+
+export async function replayCaptures(o: ReplayOptions): Promise<ReplayResult> {
+  const counters = o.counters ?? newCounters();
+  const { config } = o;
+  await o.bus.ensureTopics(topicSpecs(config));
+  const publisher = new Publisher({
+    bus: o.bus,
+    serde: o.serde,
+    topic: topicNames(config).packets,
+    sensorId: o.identity.id,
+    sensorHost: o.identity.hostname,
+    maxInFlight: config.sensor.maxInFlightBatches,
+    counters,
+    onError: (err) => o.logger.error({ err: errorLine(err) }, 'publishing a packet batch failed'),
+  });
+  const ready: Array<[number, string, Packet[]]> = [];
+  const batcher = new Batcher({
+    partitions: config.kafka.partitions,
+    maxPackets: config.sensor.batchMaxPackets,
+    maxBytes: config.sensor.batchMaxBytes,
+    maxDelayMs: config.sensor.batchMaxDelayMs,
+    emit: (partition, key, packets) => ready.push([partition, key, packets]),
+  });
+  const publishReady = async () => {
+    for (let i = 0; i < ready.length; i++) await publisher.publish(...ready[i]);
+    ready.length = 0;
+  };
+
+  const started = Date.now();
+  const failedFiles: ReplayResult['failedFiles'] = [];
+  const { statSync } = await import('node:fs');
+  const totalBytes = o.files.reduce((sum, f) => {
+    try {
+      return sum + statSync(f).size;
+    } catch {
+      return sum;
+    }
+  }, 0);
+  let doneBytes = 0;
+  let lastProgress = 0;
+  const paced = Number.isFinite(o.speed) && o.speed > 0;
+
+  do {
+    for (const file of o.files) {
+      if (o.signal?.aborted) break;
+      let capture;
+      let fileBytes = 0;
+      try {
+        capture = await openCaptureFile(file);
+        fileBytes = capture.size;
+        let firstTs = -1;
+        let wallStart = 0;
+        for await (const packets of capture) {
+          for (let i = 0; i < packets.length; i++) {
+            const p = packets[i];
+            if (paced) {
+              if (firstTs < 0) {
+                firstTs = p.ts;
+                wallStart = Date.now();
+              }
+              const due = wallStart + (p.ts - firstTs) / 1000 / o.speed;
+              const wait = due - Date.now();
+              if (wait > 1) {
+                batcher.flushExpired();
+                await publishReady();
+                await sleep(Math.min(wait, 1000));
+                // Long gaps are slept through in steps so expired batches still leave on time.
+                while (due - Date.now() > 1 && !o.signal?.aborted) {
+                  batcher.flushExpired();
+                  await publishReady();
+                  await sleep(Math.min(due - Date.now(), o.config.sensor.batchMaxDelayMs));
+                }
+              }
+            }
+            counters.packetsSeen++;
+            counters.bytesSeen += p.length;
+            batcher.add(p);
+          }
+          if (ready.length > 0) await publishReady();
+          if (publisher.error !== null) throw publisher.error;
+          const now = Date.now();
+          if (o.onProgress && now - lastProgress >= 200) {
+            lastProgress = now;
+            o.onProgress({ file, packets: counters.packetsSeen, bytesRead: doneBytes + capture.bytesRead, totalBytes, elapsedMs: now - started });
+          }
+          if (o.signal?.aborted) break;
+        }
+      } catch (err) {
+        if (publisher.error !== null && err === publisher.error) throw err;
+        failedFiles.push({ file, error: errorLine(err) });
+        o.onFileError?.(file, err);
+      } finally {
+        await capture?.close();
+        doneBytes += fileBytes;
+      }
+    }
+  } while (o.loop === true && !o.signal?.aborted && failedFiles.length < o.files.length);
+
+  batcher.flushAll();
+  await publishReady();
+  await publisher.drain();
+  o.onProgress?.({ file: o.files[o.files.length - 1] ?? '', packets: counters.packetsSeen, bytesRead: totalBytes, totalBytes, elapsedMs: Date.now() - started });
+  return { counters, failedFiles, elapsedMs: Date.now() - started };
+}
