@@ -46,7 +46,14 @@ if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$lock_hash" ]; then
   step "node_modules match package-lock.json"
 else
   step "npm ci"
-  npm ci --no-audit --no-fund
+  # npm ci refuses a lock file that lacks a package's optional platform builds (rollup's
+  # @rollup/rollup-<os>-<arch>), and the npm registry reachable here does not carry the
+  # builds for other platforms, so the lock cannot list them. npm install resolves from the
+  # same lock and skips the optional builds it cannot fetch; it fails fast when ci would not.
+  if ! npm ci --no-audit --no-fund; then
+    step "npm ci refused package-lock.json; npm install from the same lock instead"
+    npm install --no-audit --no-fund
+  fi
   echo "$lock_hash" > "$stamp"
 fi
 
