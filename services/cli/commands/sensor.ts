@@ -1,0 +1,90 @@
+/**
+ * `netsentinel sensor --iface X [--filter BPF] [--snaplen N] [--buffer-size MiB]` captures live
+ * traffic and publishes it to Kafka until SIGINT/SIGTERM; `netsentinel sensor --list-interfaces`
+ * lists what can be captured. Live capture needs the optional `cap` addon (libpcap).
+ */
+import type { Command } from 'commander';
+import { createKafkaBus } from '../../common/bus/kafka-bus.ts';
+import { loadConfig } from '../../common/config/load.ts';
+import { errorLine, UsageError } from '../../common/errors.ts';
+import { createLogger } from '../../common/observability/logger.ts';
+import { createSerde } from '../../common/serde/create-serde.ts';
+import { topicNames } from '../../common/topics.ts';
+import { HeartbeatEmitter } from '../../sensor/heartbeat.ts';
+import { listInterfaces, runLiveCapture } from '../../sensor/live-capture.ts';
+import { newCounters } from '../../sensor/sensor-counters.ts';
+import { loadSensorIdentity } from '../../sensor/sensor-identity.ts';
+
+interface SensorFlags {
+  iface?: string;
+  filter?: string;
+  promisc?: boolean;
+  snaplen?: string;
+  bufferSize?: string;
+  listInterfaces?: boolean;
+  config?: string;
+}
+
+function positiveInt(flag: string, text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const n = Number(text);
+  if (!Number.isInteger(n) || n <= 0) throw new UsageError(`${flag} ${text}: expected a positive whole number`);
+  return n;
+}
+
+export function registerSensor(program: Command): void {
+  program
+    .command('sensor')
+    .description('capture live traffic from an interface (libpcap) and publish it to Kafka')
+    .option('-i, --iface <name>', 'interface to capture on')
+    .option('-f, --filter <bpf>', 'BPF filter expression')
+    .option('--promisc', 'promiscuous mode (always on with the cap addon)')
+    .option('--snaplen <bytes>', 'bytes decoded per packet')
+    .option('--buffer-size <MiB>', 'libpcap kernel buffer size in MiB')
+    .option('--list-interfaces', 'list the interfaces that can be captured and exit')
+    .option('-c, --config <file>', 'configuration file (JSON or YAML)')
+    .action(async (opts: SensorFlags) => {
+      if (opts.listInterfaces) {
+        for (const i of await listInterfaces()) process.stdout.write(`${i.name}\t${i.addresses.join(',')}\t${i.description}\n`);
+        return;
+      }
+      if (!opts.iface) throw new UsageError('sensor: --iface <name> is required (see netsentinel sensor --list-interfaces)');
+      const config = loadConfig({
+        file: opts.config,
+        overrides: {
+          'sensor.filter': opts.filter,
+          'sensor.promiscuous': opts.promisc,
+          'sensor.snaplen': positiveInt('--snaplen', opts.snaplen),
+          'sensor.bufferSizeMb': positiveInt('--buffer-size', opts.bufferSize),
+        },
+      });
+      const logger = createLogger({ level: config.log.level, name: 'sensor' });
+      const serde = createSerde(config, logger);
+      await serde.init();
+      const bus = createKafkaBus(config, logger);
+      const identity = loadSensorIdentity(config.sensor);
+      const counters = newCounters();
+      const heartbeat = new HeartbeatEmitter({
+        bus, serde, topic: topicNames(config).heartbeats, identity, mode: 'live', input: opts.iface,
+        intervalMs: config.sensor.heartbeatIntervalMs, counters,
+        onError: (err) => logger.warn({ err: errorLine(err) }, 'heartbeat not sent'),
+      });
+      const abort = new AbortController();
+      const onSignal = () => abort.abort();
+      process.once('SIGINT', onSignal);
+      process.once('SIGTERM', onSignal);
+      try {
+        heartbeat.start();
+        await runLiveCapture({
+          iface: opts.iface, filter: config.sensor.filter, snaplen: config.sensor.snaplen, bufferSizeMb: config.sensor.bufferSizeMb,
+          config, bus, serde, logger, identity, counters, signal: abort.signal,
+        });
+        process.stdout.write(`captured ${counters.packetsSeen} packets on ${opts.iface}; ${counters.packetsPublished} published, ${counters.packetsDropped} dropped, sensor ${identity.id}\n`);
+      } finally {
+        process.off('SIGINT', onSignal);
+        process.off('SIGTERM', onSignal);
+        await heartbeat.stop();
+        await bus.close();
+      }
+    });
+}
