@@ -100,7 +100,8 @@ describe('test services', () => {
 
     it('rejects a change that breaks BACKWARD compatibility', async () => {
       const breaking = JSON.stringify({ type: 'record', name: 'HarnessProbe', namespace: 'netsentinel.test', fields: [{ name: 'n', type: 'int' }, { name: 'required', type: 'string' }] });
-      await fetch(`${services.registryUrl}/config/${subject}`, { method: 'PUT', headers: json, body: JSON.stringify({ compatibility: 'BACKWARD' }) });
+      const config = await fetch(`${services.registryUrl}/config/${subject}`, { method: 'PUT', headers: json, body: JSON.stringify({ compatibility: 'BACKWARD' }) });
+      expect(config.status).toBe(200);
       const response = await fetch(`${services.registryUrl}/subjects/${subject}/versions`, { method: 'POST', headers: json, body: JSON.stringify({ schema: breaking }) });
       expect(response.status).toBe(409);
     });

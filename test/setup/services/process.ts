@@ -24,8 +24,23 @@ export class ServiceStartError extends Error {
   }
 }
 
-/** A port the kernel just handed out on 127.0.0.1; free again when this resolves. */
+// Ports already handed out by this process: the services start in parallel, and the kernel
+// may offer a port again once its probe socket is closed, before the service has bound it.
+const handedOut = new Set<number>();
+
+/** A port on 127.0.0.1 that the kernel just handed out and no other service here was given. */
 export async function freePort(): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const port = await probePort();
+    if (!handedOut.has(port)) {
+      handedOut.add(port);
+      return port;
+    }
+  }
+  throw new Error('could not find a free port on 127.0.0.1 in 50 attempts');
+}
+
+async function probePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.unref();
@@ -43,14 +58,10 @@ export async function freePort(): Promise<number> {
   });
 }
 
-/** Distinct free ports: asking one at a time could hand back the same port twice. */
 export async function freePorts(count: number): Promise<number[]> {
-  const ports = new Set<number>();
-  for (let attempt = 0; ports.size < count && attempt < count * 20; attempt++) {
-    ports.add(await freePort());
-  }
-  if (ports.size < count) throw new Error(`could not find ${count} distinct free ports on 127.0.0.1`);
-  return [...ports];
+  const ports: number[] = [];
+  for (let i = 0; i < count; i++) ports.push(await freePort());
+  return ports;
 }
 
 // Every process group this process started and has not yet stopped: what a signal handler
