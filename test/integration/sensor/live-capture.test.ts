@@ -1,0 +1,101 @@
+/**
+ * Live capture (needs root and the cap addon): a network namespace of our own, joined to the
+ * root namespace by a veth pair whose root end has no address (nothing changes in the host's
+ * routing). Inside the namespace a bounded burst of UDP datagrams is sent to a static neighbour on
+ * the link; the sensor captures on the root end, publishes to the real Kafka, and the datagrams
+ * are found in the packets topic. The namespace and the link are removed in finally.
+ */
+import { execFileSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, expect, inject, it } from 'vitest';
+import { createKafkaBus } from '../../../services/common/bus/kafka-bus.ts';
+import { loadConfig } from '../../../services/common/config/load.ts';
+import { createLogger } from '../../../services/common/observability/logger.ts';
+import { createSerde } from '../../../services/common/serde/create-serde.ts';
+import { topicNames } from '../../../services/common/topics.ts';
+import { runLiveCapture } from '../../../services/sensor/live-capture.ts';
+import { newCounters } from '../../../services/sensor/sensor-counters.ts';
+import { loadSensorIdentity } from '../../../services/sensor/sensor-identity.ts';
+import { servicesEnv } from '../../setup/global-services.ts';
+
+const ip = (...args: string[]) => execFileSync('ip', args, { stdio: ['ignore', 'pipe', 'pipe'], timeout: 10_000 }).toString();
+
+describe('live capture', () => {
+  it('captures a burst sent inside a network namespace on a veth link', async () => {
+    expect(process.getuid?.(), 'the live-capture test needs root (network namespaces, raw capture)').toBe(0);
+    const id = randomUUID().slice(0, 6);
+    const ns = `ns-sensor-${id}`;
+    const rootEnd = `nsr${id}`;
+    const nsEnd = `nsp${id}`;
+    const stateDir = mkdtempSync(path.join(tmpdir(), 'ns-live-'));
+    const config = loadConfig({
+      env: servicesEnv(inject('services')),
+      overrides: { 'topics.prefix': `it-live-${id}.`, 'sensor.stateDir': stateDir, 'sensor.batchMaxDelayMs': 50 },
+    });
+    const logger = createLogger({ level: 'warn' });
+    const serde = createSerde(config, logger);
+    await serde.init();
+    const bus = createKafkaBus(config, logger);
+    try {
+      ip('netns', 'add', ns);
+      ip('link', 'add', rootEnd, 'type', 'veth', 'peer', 'name', nsEnd);
+      ip('link', 'set', nsEnd, 'netns', ns);
+      ip('link', 'set', rootEnd, 'up');
+      ip('netns', 'exec', ns, 'ip', 'addr', 'add', '10.254.77.2/24', 'dev', nsEnd);
+      ip('netns', 'exec', ns, 'ip', 'link', 'set', nsEnd, 'up');
+      const mac = readFileSync(`/sys/class/net/${rootEnd}/address`, 'utf8').trim();
+      ip('netns', 'exec', ns, 'ip', 'neigh', 'add', '10.254.77.1', 'lladdr', mac, 'dev', nsEnd);
+
+      const counters = newCounters();
+      const abort = new AbortController();
+      const capture = runLiveCapture({
+        iface: rootEnd, filter: 'udp port 9999', snaplen: 262_144, bufferSizeMb: 4, config, bus, serde, logger,
+        identity: loadSensorIdentity(config.sensor), counters, signal: abort.signal,
+      });
+      await new Promise((r) => setTimeout(r, 1000));
+      // A bounded burst of 20 UDP datagrams from inside the namespace (node, since the test
+      // machines have no ping): one every 10 ms, then the process exits.
+      const burst =
+        "const s=require('dgram').createSocket('udp4');let n=0;const t=setInterval(()=>{s.send('netsentinel',9999,'10.254.77.1');if(++n===20){clearInterval(t);setTimeout(()=>s.close(),50);}},10);";
+      execFileSync('ip', ['netns', 'exec', ns, process.execPath, '-e', burst], { stdio: 'ignore', timeout: 10_000 });
+      await new Promise((r) => setTimeout(r, 500));
+      abort.abort();
+      await capture;
+      expect(counters.packetsSeen).toBeGreaterThanOrEqual(20);
+
+      let echoes = 0;
+      const sub = await bus.consume({
+        groupId: `it-live-${id}`,
+        topics: [topicNames(config).packets],
+        fromBeginning: true,
+        onBatch: async (b) => {
+          for (const m of b.messages) {
+            for (const p of (await serde.decode('packetBatch', m.value)).packets) {
+              if (p.src === '10.254.77.2' && p.dst === '10.254.77.1' && p.protocol === 17 && p.dstPort === 9999) echoes++;
+            }
+          }
+        },
+      });
+      const deadline = Date.now() + 30_000;
+      while (echoes < 20 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      await sub.stop();
+      expect(echoes).toBe(20);
+    } finally {
+      await bus.close();
+      try {
+        ip('link', 'del', rootEnd);
+      } catch {
+        /* removed with the namespace */
+      }
+      try {
+        ip('netns', 'del', ns);
+      } catch {
+        /* never created */
+      }
+      rmSync(stateDir, { recursive: true, force: true });
+    }
+  });
+});
