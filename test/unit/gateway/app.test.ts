@@ -186,6 +186,17 @@ describe('gateway API', () => {
     expect(response.headers['strict-transport-security']).toBeUndefined();
   });
 
+  it('serves the login page and assets without a credential, and no secret in them', async () => {
+    const page = await req({ url: '/' });
+    expect(page.statusCode).toBe(200);
+    expect(page.body).not.toContain(API_KEY);
+    for (const asset of page.body.match(/\/assets\/[^"]+/g) ?? []) {
+      const response = await req({ url: asset });
+      expect(response.statusCode).toBe(200);
+      expect(response.body).not.toContain(API_KEY);
+    }
+  });
+
   it('serves the health, metrics and OpenAPI documents to a caller with a key', async () => {
     expect((await req({ url: '/api/health/live' })).json()).toEqual({ status: 'ok' });
     expect((await req({ url: '/api/health', headers: auth })).json()).toMatchObject({ status: 'ok' });
