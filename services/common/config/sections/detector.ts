@@ -134,9 +134,9 @@ export const detectorSection = z
       .object({
         enabled: z.boolean().default(true).describe('Run the C2-beaconing detector.'),
         minConnections: z.number().int().min(4).default(20).describe('Connections (source, destination, port) needed before scoring.'),
-        minSpanSeconds: z.number().positive().default(300).describe('Those connections must span at least this long.'),
+        minSpanSeconds: z.number().positive().default(120).describe('Those connections must span at least this long.'),
         minIntervalSeconds: z.number().nonnegative().default(1).describe('Median interval below which connections are a burst, not a beacon.'),
-        scoreThreshold: z.number().min(0).max(1).default(0.8).describe('RITA-style score (interval skew, dispersion, size regularity) at or above which it fires.'),
+        scoreThreshold: z.number().min(0).max(1).default(0.9).describe('RITA-style score (interval skew, dispersion, size regularity) at or above which it fires.'),
         historySize: z.number().int().min(8).max(1024).default(64).describe('Most recent connections kept per (source, destination, port).'),
         severity: severity.default('HIGH').describe('Base severity.'),
       })

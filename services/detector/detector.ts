@@ -1,0 +1,80 @@
+/**
+ * The shape every detector has (one file each under detectors/): a pure, synchronous function
+ * of (packet metadata, its own window state, configuration, intel verdict). No I/O, no clock:
+ * time is the packet's timestamp. The engine (engine/engine.ts) loads the state a batch needs
+ * from the StateStore, calls step() for every packet in partition order, turns findings into
+ * incidents (engine/incidents.ts) and stores the state back, so adding a detector is writing
+ * one of these objects and listing it in detectors/index.ts.
+ */
+import type { Category, Evidence, IntelVerdict, Packet, Severity } from '../common/model.ts';
+import type { DetectorConfig } from '../common/config/sections/detector.ts';
+import type { CidrSet } from './net.ts';
+import { adjustSeverity, adjustThreshold } from './intel/tiers.ts';
+
+export interface DetectorContext {
+  readonly config: DetectorConfig;
+  readonly internal: CidrSet;
+  readonly torRelays: CidrSet;
+  /** The verdict known for an IP or domain when the batch started (UNKNOWN if none). */
+  verdict(entity: string): IntelVerdict;
+  /** Asks for a lookup of an entity, with a priority (1 = at the threshold). */
+  wantIntel(entity: string, priority: number): void;
+}
+
+/** What a detector reports when its condition holds for a packet. */
+export interface Finding {
+  category: Category;
+  /**
+   * Findings of one family about one key are one incident. Usually the category; port_scan
+   * and syn_flood share 'probe' so that a scan that turns out to be a flood is one incident
+   * whose category is refined, not two.
+   */
+  family: string;
+  /** The entities of the incident (part of its id). */
+  key: string;
+  severity: Severity;
+  title: string;
+  src: string;
+  dst: string | null;
+  srcPort: number | null;
+  dstPort: number | null;
+  protocol: number | null;
+  /** Whether the incident is about one flow (then the alert carries its Community ID). */
+  flow: boolean;
+  evidence: Evidence;
+  intel: IntelVerdict;
+}
+
+export interface Detector<S = unknown> {
+  /** File name under detectors/ (Alert.detector). */
+  readonly name: string;
+  enabled(config: DetectorConfig): boolean;
+  /** Entity whose state this packet updates ('src:<ip>', 'v:<ip>', 'arp'), or null to skip it. */
+  keyOf(p: Packet, ctx: DetectorContext): string | null;
+  create(ctx: DetectorContext): S;
+  revive(json: unknown, ctx: DetectorContext): S;
+  step(state: S, p: Packet, ctx: DetectorContext): Finding | null;
+  /** True when nothing of the state is left in any window at event time nowMs (it is deleted). */
+  idle(state: S, nowMs: number): boolean;
+}
+
+export const srcKey = (p: Packet): string | null => (p.src ? `src:${p.src}` : null);
+
+/** Threshold, severity and verdict after intel tiers, and a lookup request near the threshold. */
+export function judge(ctx: DetectorContext, entity: string, base: number, severity: Severity, count: number): { threshold: number; severity: Severity; intel: IntelVerdict } {
+  const intel = ctx.verdict(entity);
+  const threshold = adjustThreshold(base, intel.verdict);
+  if (intel.verdict === 'UNKNOWN' && count * 2 >= threshold) ctx.wantIntel(entity, count / threshold);
+  return { threshold, severity: adjustSeverity(severity, intel.verdict), intel };
+}
+
+export function evidence(count: number, threshold: number, baseThreshold: number, windowSeconds: number, unit: string, details: Record<string, string> = {}): Evidence {
+  return { count, threshold, baseThreshold, windowSeconds, unit, details };
+}
+
+export const tsMs = (p: Packet): number => p.ts / 1000;
+
+export const TCP = 6;
+export const UDP = 17;
+export const ICMP = 1;
+export const ICMPV6 = 58;

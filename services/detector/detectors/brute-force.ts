@@ -1,0 +1,65 @@
+/**
+ * Brute force: many connection attempts from one source to one authentication service port
+ * (on one or many hosts). Anchor: the SAS seed (30 SYN-only / 30 s, HIGH; every SYN is an
+ * attempt, as in the seed and the corpus labels) with its fix (SPEC D2.7): the incident is per
+ * service, so an attack on SSH and one on RDP are two.
+ */
+import type { Packet } from '../../common/model.ts';
+import { evidence, judge, srcKey, tsMs, type Detector, type DetectorContext, type Finding } from '../detector.ts';
+import { BoundedMap, CountWindow, DistinctWindow } from '../windows.ts';
+import { isSynOnly } from './probe.ts';
+
+interface Service {
+  attempts: CountWindow;
+  hosts: DistinctWindow<string>;
+}
+
+type State = BoundedMap<Service>;
+
+const SERVICE: Record<number, string> = { 21: 'FTP', 22: 'SSH', 23: 'Telnet', 25: 'SMTP', 110: 'POP3', 143: 'IMAP', 389: 'LDAP', 445: 'SMB', 465: 'SMTPS', 587: 'SMTP', 993: 'IMAPS', 995: 'POP3S', 1433: 'MSSQL', 1521: 'Oracle', 3306: 'MySQL', 3389: 'RDP', 5432: 'PostgreSQL', 5900: 'VNC', 5985: 'WinRM', 5986: 'WinRM' };
+
+let portSet: { list: readonly number[]; set: Set<number> } | null = null;
+function authPort(ctx: DetectorContext, port: number): boolean {
+  const list = ctx.config.bruteForce.ports;
+  if (portSet?.list !== list) portSet = { list, set: new Set(list) };
+  return portSet.set.has(port);
+}
+
+export const bruteForce: Detector<State> = {
+  name: 'brute-force',
+  enabled: (c) => c.bruteForce.enabled,
+  keyOf: (p, ctx) => (isSynOnly(p) && authPort(ctx, p.dstPort) ? srcKey(p) : null),
+  create: () => new BoundedMap<Service>(32),
+  revive: (json) => new BoundedMap<Service>(32, (json as Array<[string, Record<keyof Service, never>]>).map(([k, v]) => [k, { attempts: CountWindow.from(v.attempts), hosts: DistinctWindow.from<string>(v.hosts) }])),
+  idle: (s, now) => {
+    for (const [k, w] of s) if (w.attempts.idle(now)) s.delete(k);
+    return s.size === 0;
+  },
+  step(s: State, p: Packet, ctx: DetectorContext): Finding | null {
+    const cfg = ctx.config.bruteForce;
+    const windowMs = cfg.windowSeconds * 1000;
+    const w = s.touch(String(p.dstPort), () => ({ attempts: CountWindow.of(windowMs), hosts: DistinctWindow.of<string>(windowMs, 256) }));
+    w.attempts.add(tsMs(p));
+    w.hosts.add(tsMs(p), p.dst);
+    const n = w.attempts.total;
+    const j = judge(ctx, p.src, cfg.threshold, cfg.severity, n);
+    if (n < j.threshold) return null;
+    const service = SERVICE[p.dstPort] ?? `port ${p.dstPort}`;
+    const hosts = w.hosts;
+    return {
+      category: 'brute_force',
+      family: 'brute_force',
+      key: `${p.src}>${p.dstPort}`,
+      severity: j.severity,
+      title: `Brute force: ${p.src} made ${n} ${service} connection attempts to ${hosts.size === 1 ? p.dst : `${hosts.size} hosts`} in ${cfg.windowSeconds} s`,
+      src: p.src,
+      dst: hosts.size === 1 ? p.dst : null,
+      srcPort: null,
+      dstPort: p.dstPort,
+      protocol: p.protocol,
+      flow: false,
+      evidence: evidence(n, j.threshold, cfg.threshold, cfg.windowSeconds, 'attempts', { service, hosts: String(hosts.size) }),
+      intel: j.intel,
+    };
+  },
+};

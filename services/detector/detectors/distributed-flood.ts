@@ -1,0 +1,80 @@
+/**
+ * Flood at one victim from many sources (spoofed or distributed SYN / ICMP echo floods), which
+ * per-source rules cannot see (SPEC D2.2). State is keyed by the victim, inside the partition
+ * that carries the sources' packets: packets are partitioned by source, so each partition
+ * judges its own share of the flood. That keeps "same input, same alerts" exact for any number
+ * of workers and any replay speed (a partition's packet order is fixed), at the price that one
+ * spoofed flood can open one incident per partition (the id carries the partition through the
+ * state key); docs/detectors.md explains the choice. Requires distributedMinSources distinct
+ * sources and half-open connections, so a busy server with completing clients is not a flood.
+ */
+import { TcpFlag, type Packet } from '../../common/model.ts';
+import { evidence, judge, TCP, tsMs, type Detector, type DetectorContext, type Finding } from '../detector.ts';
+import { BoundedMap, CountWindow, DistinctWindow } from '../windows.ts';
+import { isEchoRequest, isSynOnly } from './probe.ts';
+
+interface Service {
+  hits: CountWindow;
+  completed: CountWindow;
+  sources: DistinctWindow<string>;
+}
+
+type State = BoundedMap<Service>;
+
+function serviceOf(p: Packet): string | null {
+  if (p.protocol === TCP) return `tcp/${p.dstPort}`;
+  if (isEchoRequest(p)) return 'icmp-echo';
+  return null;
+}
+
+export const distributedFlood: Detector<State> = {
+  name: 'distributed-flood',
+  enabled: (c) => c.synFlood.enabled || c.icmpFlood.enabled,
+  keyOf: (p) => (p.dst && (isSynOnly(p) || isEchoRequest(p)) ? `v:${p.dst}` : null),
+  create: () => new BoundedMap<Service>(32),
+  revive: (json) =>
+    new BoundedMap<Service>(
+      32,
+      (json as Array<[string, Record<keyof Service, never>]>).map(([k, v]) => [k, { hits: CountWindow.from(v.hits), completed: CountWindow.from(v.completed), sources: DistinctWindow.from<string>(v.sources) }]),
+    ),
+  idle: (s, now) => {
+    for (const [k, v] of s) if (v.hits.idle(now)) s.delete(k);
+    return s.size === 0;
+  },
+  step(s: State, p: Packet, ctx: DetectorContext): Finding | null {
+    const service = serviceOf(p);
+    if (service === null) return null;
+    const t = tsMs(p);
+    const icmp = service === 'icmp-echo';
+    const cfg = ctx.config.synFlood;
+    if (!icmp && !isSynOnly(p)) {
+      if ((p.tcpFlags & TcpFlag.ACK) !== 0) s.get(service)?.completed.add(t);
+      return null;
+    }
+    const windowMs = (icmp ? ctx.config.icmpFlood.windowSeconds : cfg.windowSeconds) * 1000;
+    const v = s.touch(service, () => ({ hits: CountWindow.of(windowMs), completed: CountWindow.of(windowMs), sources: DistinctWindow.of<string>(windowMs, cfg.distributedMinSources * 4) }));
+    v.hits.add(t);
+    v.sources.add(t, p.src);
+    const n = v.hits.total;
+    const base = icmp ? Math.max(ctx.config.icmpFlood.threshold, cfg.distributedThreshold / 2) : cfg.distributedThreshold;
+    const j = judge(ctx, p.dst, base, icmp ? ctx.config.icmpFlood.severity : cfg.severity, n);
+    if (n < j.threshold || v.sources.size < cfg.distributedMinSources) return null;
+    if (v.completed.total > n * cfg.maxCompletedRatio) return null;
+    const sources = v.sources.size >= v.sources.cap ? `${v.sources.cap}+` : String(v.sources.size);
+    return {
+      category: icmp ? 'icmp_flood' : 'syn_flood',
+      family: 'distributed-flood',
+      key: `${p.dst}|${service}`,
+      severity: j.severity,
+      title: `${icmp ? 'ICMP' : 'SYN'} flood (distributed): ${sources} sources sent ${n} ${icmp ? 'echo requests' : 'SYNs'} to ${p.dst}${icmp ? '' : `:${p.dstPort}`} in ${windowMs / 1000} s`,
+      src: 'multiple',
+      dst: p.dst,
+      srcPort: null,
+      dstPort: icmp ? null : p.dstPort,
+      protocol: p.protocol,
+      flow: false,
+      evidence: evidence(n, j.threshold, base, windowMs / 1000, 'packets', { sources, sampleSources: v.sources.sample(5).join(',') }),
+      intel: j.intel,
+    };
+  },
+};

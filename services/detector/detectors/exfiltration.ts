@@ -1,0 +1,52 @@
+/**
+ * Data exfiltration: bytes one internal host sends to one external host. Anchor: the SAS seed
+ * (5 MB / 60 s, HIGH), fixed where it was naive (SPEC D2.6): the destination must be external
+ * (LAN copies, multicast and broadcast do not count), bytes are IP bytes per destination, and
+ * the verdict used is that destination's. Internal networks are configurable (RFC 1918,
+ * link-local, loopback and ULA by default).
+ */
+import type { Packet } from '../../common/model.ts';
+import { evidence, judge, srcKey, tsMs, type Detector, type DetectorContext, type Finding } from '../detector.ts';
+import { isMulticastOrBroadcast } from '../net.ts';
+import { BoundedMap, CountWindow } from '../windows.ts';
+
+type State = BoundedMap<CountWindow>;
+
+function outbound(p: Packet, ctx: DetectorContext): boolean {
+  return p.src !== '' && p.dst !== '' && ctx.internal.has(p.src) && !ctx.internal.has(p.dst) && !isMulticastOrBroadcast(p.dst);
+}
+
+export const exfiltration: Detector<State> = {
+  name: 'exfiltration',
+  enabled: (c) => c.exfiltration.enabled,
+  keyOf: (p, ctx) => (p.ipVersion !== 0 && outbound(p, ctx) ? srcKey(p) : null),
+  create: () => new BoundedMap<CountWindow>(256),
+  revive: (json) => new BoundedMap<CountWindow>(256, (json as Array<[string, never]>).map(([k, v]) => [k, CountWindow.from(v)])),
+  idle: (s, now) => {
+    for (const [k, w] of s) if (w.idle(now)) s.delete(k);
+    return s.size === 0;
+  },
+  step(s: State, p: Packet, ctx: DetectorContext): Finding | null {
+    const cfg = ctx.config.exfiltration;
+    const w = s.touch(p.dst, () => CountWindow.of(cfg.windowSeconds * 1000));
+    w.add(tsMs(p), p.ipLength > 0 ? p.ipLength : p.length);
+    const bytes = w.total;
+    const j = judge(ctx, p.dst, cfg.thresholdBytes, cfg.severity, bytes);
+    if (bytes < j.threshold) return null;
+    return {
+      category: 'data_exfiltration',
+      family: 'data_exfiltration',
+      key: `${p.src}>${p.dst}`,
+      severity: j.severity,
+      title: `Data exfiltration: ${p.src} sent ${(bytes / 1e6).toFixed(1)} MB to ${p.dst} in ${cfg.windowSeconds} s`,
+      src: p.src,
+      dst: p.dst,
+      srcPort: p.srcPort || null,
+      dstPort: p.dstPort || null,
+      protocol: p.protocol,
+      flow: true,
+      evidence: evidence(bytes, j.threshold, cfg.thresholdBytes, cfg.windowSeconds, 'bytes'),
+      intel: j.intel,
+    };
+  },
+};

@@ -1,0 +1,57 @@
+/**
+ * Host sweep (horizontal scan, ping sweep): one source probing one service (a TCP port, a UDP
+ * port, ICMP echo) on many hosts of one /24 (/64). Anchor: Zeek's scan.zeek address-scan
+ * rule; the seeds had none (SAS counted a sweep as a SYN or ICMP flood).
+ */
+import type { Packet } from '../../common/model.ts';
+import { evidence, judge, srcKey, TCP, tsMs, type Detector, type DetectorContext, type Finding } from '../detector.ts';
+import { subnetOf } from '../net.ts';
+import { BoundedMap, DistinctWindow } from '../windows.ts';
+import { isEchoRequest, isSynOnly, isUdpProbe } from './probe.ts';
+
+type State = BoundedMap<DistinctWindow<string>>;
+
+function serviceOf(p: Packet): string | null {
+  if (isSynOnly(p)) return `tcp/${p.dstPort}`;
+  if (isEchoRequest(p)) return 'icmp-echo';
+  if (isUdpProbe(p)) return `udp/${p.dstPort}`;
+  return null;
+}
+
+export const hostSweep: Detector<State> = {
+  name: 'host-sweep',
+  enabled: (c) => c.hostSweep.enabled,
+  keyOf: (p) => (serviceOf(p) !== null ? srcKey(p) : null),
+  create: () => new BoundedMap<DistinctWindow<string>>(64),
+  revive: (json) => new BoundedMap<DistinctWindow<string>>(64, (json as Array<[string, never]>).map(([k, v]) => [k, DistinctWindow.from<string>(v)])),
+  idle: (s, now) => {
+    for (const [k, w] of s) if (w.idle(now)) s.delete(k);
+    return s.size === 0;
+  },
+  step(s: State, p: Packet, ctx: DetectorContext): Finding | null {
+    const cfg = ctx.config.hostSweep;
+    const service = serviceOf(p);
+    if (service === null) return null;
+    const subnet = subnetOf(p.dst);
+    const w = s.touch(`${subnet}|${service}`, () => DistinctWindow.of<string>(cfg.windowSeconds * 1000, cfg.threshold * 4));
+    if (!w.add(tsMs(p), p.dst)) return null;
+    const n = w.size;
+    const j = judge(ctx, p.src, cfg.threshold, cfg.severity, n);
+    if (n < j.threshold) return null;
+    return {
+      category: 'host_sweep',
+      family: 'host_sweep',
+      key: p.src,
+      severity: j.severity,
+      title: `Host sweep: ${p.src} probed ${service} on ${n} hosts of ${subnet} in ${cfg.windowSeconds} s`,
+      src: p.src,
+      dst: p.dst.includes(':') ? `${subnet}::/64` : `${subnet}.0/24`,
+      srcPort: null,
+      dstPort: p.protocol === TCP || service.startsWith('udp') ? p.dstPort : null,
+      protocol: p.protocol,
+      flow: false,
+      evidence: evidence(n, j.threshold, cfg.threshold, cfg.windowSeconds, 'hosts', { service, sampleHosts: w.sample(5).join(',') }),
+      intel: j.intel,
+    };
+  },
+};

@@ -1,0 +1,46 @@
+/**
+ * ICMP echo flood from one source at one victim. Anchor: the SAS seed (100 echo requests /
+ * 5 s, HIGH), counted per victim (a ping sweep over many hosts is host-sweep.ts) and for
+ * ICMPv6 echo requests (type 128) too. Replies never count.
+ */
+import type { Packet } from '../../common/model.ts';
+import { evidence, judge, srcKey, tsMs, type Detector, type DetectorContext, type Finding } from '../detector.ts';
+import { BoundedMap, CountWindow } from '../windows.ts';
+import { isEchoRequest } from './probe.ts';
+
+type State = BoundedMap<CountWindow>;
+
+export const icmpFlood: Detector<State> = {
+  name: 'icmp-flood',
+  enabled: (c) => c.icmpFlood.enabled,
+  keyOf: (p) => (isEchoRequest(p) ? srcKey(p) : null),
+  create: () => new BoundedMap<CountWindow>(64),
+  revive: (json) => new BoundedMap<CountWindow>(64, (json as Array<[string, never]>).map(([k, v]) => [k, CountWindow.from(v)])),
+  idle: (s, now) => {
+    for (const [k, w] of s) if (w.idle(now)) s.delete(k);
+    return s.size === 0;
+  },
+  step(s: State, p: Packet, ctx: DetectorContext): Finding | null {
+    const cfg = ctx.config.icmpFlood;
+    const w = s.touch(p.dst, () => CountWindow.of(cfg.windowSeconds * 1000));
+    w.add(tsMs(p));
+    const n = w.total;
+    const j = judge(ctx, p.src, cfg.threshold, cfg.severity, n);
+    if (n < j.threshold) return null;
+    return {
+      category: 'icmp_flood',
+      family: 'icmp_flood',
+      key: `${p.src}>${p.dst}`,
+      severity: j.severity,
+      title: `ICMP flood: ${p.src} sent ${n} echo requests to ${p.dst} in ${cfg.windowSeconds} s`,
+      src: p.src,
+      dst: p.dst,
+      srcPort: null,
+      dstPort: null,
+      protocol: p.protocol,
+      flow: false,
+      evidence: evidence(n, j.threshold, cfg.threshold, cfg.windowSeconds, 'packets'),
+      intel: j.intel,
+    };
+  },
+};

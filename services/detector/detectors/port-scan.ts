@@ -1,0 +1,51 @@
+/**
+ * Port scan (vertical): one source probing many destination ports. Anchor: the SAS seed
+ * (15 distinct ports / 10 s, HIGH), fixed as Zeek's scan.zeek does: only probes count (TCP
+ * without ACK, UDP that is not a reply), so servers answering clients, resolvers answering
+ * queries and browsers opening many connections to 443 are not scanners. TCP and UDP ports
+ * count apart (a UDP scan is a scan). Ports are counted per victim (vertical): a bot
+ * spraying random ports over random Internet hosts is not scanning one of them. Shares the
+ * 'probe' incident with syn-flood.ts.
+ */
+import type { Packet } from '../../common/model.ts';
+import { evidence, judge, srcKey, tsMs, UDP, type Detector, type DetectorContext, type Finding } from '../detector.ts';
+import { BoundedMap, DistinctWindow } from '../windows.ts';
+import { isTcpProbe, isUdpProbe } from './probe.ts';
+
+type State = BoundedMap<DistinctWindow<number>>;
+
+export const portScan: Detector<State> = {
+  name: 'port-scan',
+  enabled: (c) => c.portScan.enabled,
+  keyOf: (p) => (isTcpProbe(p) || isUdpProbe(p) ? srcKey(p) : null),
+  create: () => new BoundedMap<DistinctWindow<number>>(64),
+  revive: (json) => new BoundedMap<DistinctWindow<number>>(64, (json as Array<[string, never]>).map(([k, v]) => [k, DistinctWindow.from<number>(v)])),
+  idle: (s, now) => {
+    for (const [k, w] of s) if (w.idle(now)) s.delete(k);
+    return s.size === 0;
+  },
+  step(s: State, p: Packet, ctx: DetectorContext): Finding | null {
+    const cfg = ctx.config.portScan;
+    const ports = s.touch(p.dst, () => DistinctWindow.of<number>(cfg.windowSeconds * 1000, ctx.config.maxDistinctPerWindow));
+    if (!ports.add(tsMs(p), p.protocol === UDP ? 65536 + p.dstPort : p.dstPort)) return null;
+    const n = ports.size;
+    const j = judge(ctx, p.src, cfg.threshold, cfg.severity, n);
+    if (n < j.threshold) return null;
+    const sample = ports.sample(8).map((v) => (v >= 65536 ? `${v - 65536}/udp` : String(v)));
+    return {
+      category: 'port_scan',
+      family: 'probe',
+      key: p.src,
+      severity: j.severity,
+      title: `Port scan: ${p.src} probed ${n} ports on ${p.dst} in ${cfg.windowSeconds} s`,
+      src: p.src,
+      dst: p.dst,
+      srcPort: null,
+      dstPort: null,
+      protocol: p.protocol,
+      flow: false,
+      evidence: evidence(n, j.threshold, cfg.threshold, cfg.windowSeconds, 'ports', { samplePorts: sample.join(',') }),
+      intel: j.intel,
+    };
+  },
+};

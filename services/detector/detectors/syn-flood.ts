@@ -1,0 +1,90 @@
+/**
+ * SYN flood from one source at one victim. Anchor: the SAS seed (200 SYN-only / 5 s, CRITICAL,
+ * ">=" so the boundary fires), counted per victim (a flood is many packets at one victim, a
+ * sweep over many hosts is host-sweep.ts) and only while connections stay half-open (the
+ * source's ACK-bearing packets to the victim stay under maxCompletedRatio per SYN: a load test
+ * that completes its handshakes is not a flood). Scan-shaped SYNs (many ports) belong to
+ * port-scan.ts, unless their rate reaches scanRateOverride per second: then the 'probe'
+ * incident the scan opened is refined to syn_flood (one incident, one category).
+ */
+import { TcpFlag, type Packet } from '../../common/model.ts';
+import { evidence, judge, srcKey, TCP, tsMs, type Detector, type DetectorContext, type Finding } from '../detector.ts';
+import { BoundedMap, CountWindow, DistinctWindow } from '../windows.ts';
+import { isSynOnly } from './probe.ts';
+
+interface Victim {
+  syn: CountWindow;
+  ack: CountWindow;
+  perSecond: CountWindow;
+  ports: DistinctWindow<number>;
+  /** Event time until which this victim counts as being scanned by the source. */
+  scanUntil: number;
+}
+
+type State = BoundedMap<Victim>;
+
+const MAX_VICTIMS = 64;
+
+function newVictim(ctx: DetectorContext): Victim {
+  const w = ctx.config.synFlood.windowSeconds * 1000;
+  return {
+    syn: CountWindow.of(w),
+    ack: CountWindow.of(w),
+    perSecond: CountWindow.of(1000),
+    ports: DistinctWindow.of<number>(ctx.config.portScan.windowSeconds * 1000, ctx.config.portScan.threshold + 1),
+    scanUntil: 0,
+  };
+}
+
+export const synFlood: Detector<State> = {
+  name: 'syn-flood',
+  enabled: (c) => c.synFlood.enabled,
+  keyOf: (p) => (p.protocol === TCP ? srcKey(p) : null),
+  create: () => new BoundedMap<Victim>(MAX_VICTIMS),
+  revive: (json) =>
+    new BoundedMap<Victim>(
+      MAX_VICTIMS,
+      (json as Array<[string, Record<keyof Victim, never>]>).map(([k, v]) => [k, { syn: CountWindow.from(v.syn), ack: CountWindow.from(v.ack), perSecond: CountWindow.from(v.perSecond), ports: DistinctWindow.from<number>(v.ports), scanUntil: Number(v.scanUntil) }]),
+    ),
+  idle: (s, now) => {
+    for (const [k, v] of s) if (v.syn.idle(now) && v.ack.idle(now)) s.delete(k);
+    return s.size === 0;
+  },
+  step(s: State, p: Packet, ctx: DetectorContext): Finding | null {
+    const cfg = ctx.config.synFlood;
+    const t = tsMs(p);
+    if (!isSynOnly(p)) {
+      if ((p.tcpFlags & TcpFlag.ACK) !== 0) s.get(p.dst)?.ack.add(t);
+      return null;
+    }
+    const v = s.touch(p.dst, () => newVictim(ctx));
+    v.syn.add(t);
+    v.perSecond.add(t);
+    v.ports.add(t, p.dstPort);
+    // Once scan-shaped, stay a scan for the incident's lifetime: nmap hammering one port for a
+    // while in the middle of a scan is still the scan.
+    if (v.ports.size >= ctx.config.portScan.threshold) v.scanUntil = t + ctx.config.incidentIdleSeconds * 1000;
+    const syns = v.syn.total;
+    const j = judge(ctx, p.src, cfg.threshold, cfg.severity, syns);
+    if (syns < j.threshold) return null;
+    if (v.ack.total > syns * cfg.maxCompletedRatio) return null;
+    const scanShaped = t < v.scanUntil;
+    if (scanShaped && v.perSecond.total < cfg.scanRateOverride) return null;
+    const onePort = v.ports.size === 1;
+    return {
+      category: 'syn_flood',
+      family: 'probe',
+      key: p.src,
+      severity: j.severity,
+      title: `SYN flood: ${p.src} sent ${syns} SYNs to ${p.dst}${onePort ? `:${p.dstPort}` : ''} in ${cfg.windowSeconds} s`,
+      src: p.src,
+      dst: p.dst,
+      srcPort: null,
+      dstPort: onePort ? p.dstPort : null,
+      protocol: TCP,
+      flow: false,
+      evidence: evidence(syns, j.threshold, cfg.threshold, cfg.windowSeconds, 'packets', { completed: String(v.ack.total), distinctPorts: String(v.ports.size) }),
+      intel: j.intel,
+    };
+  },
+};

@@ -1,0 +1,112 @@
+/**
+ * Findings become incidents: one incident is one alert group (stable id, count, first/last
+ * seen, revision) that is updated as it grows, not one alert per packet. An update is emitted
+ * when the cooldown (event time) has passed since the last one, or at once when the incident
+ * gets worse (higher severity, or a category that names it better: a scan that turns out to be
+ * a flood). An incident with no evidence for incidentIdleSeconds closes; the next finding opens
+ * a new one with a new id.
+ *
+ * The id is a hash of the incident family, its entities and the event-time second it opened,
+ * plus the partition for state that is per partition (victim-keyed floods, ARP): every input
+ * to it comes from the partition's packet order, so the same input gives the same ids whatever
+ * the replay speed or number of workers.
+ */
+import { createHash } from 'node:crypto';
+import type { Alert, Category, Packet, Severity } from '../../common/model.ts';
+import type { Finding } from '../detector.ts';
+import { severityRank } from '../intel/tiers.ts';
+import { MITRE } from '../mitre.ts';
+import { communityIdOf } from '../../sensor/community-id.ts';
+
+export interface Incident {
+  id: string;
+  rev: number;
+  cat: Category;
+  sev: Severity;
+  first: number;
+  last: number;
+  n: number;
+  emitted: number;
+}
+
+export interface IncidentPolicy {
+  cooldownMs: number;
+  idleMs: number;
+}
+
+/** Categories that can refine an open incident of the same family, weakest first. */
+const REFINES: Category[] = ['host_sweep', 'port_scan', 'syn_flood'];
+const rank = (c: Category): number => REFINES.indexOf(c);
+
+export function incidentId(family: string, key: string, openedMs: number, partitionScope: string | null): string {
+  const text = `${family}|${key}|${Math.floor(openedMs / 1000)}${partitionScope === null ? '' : `|${partitionScope}`}`;
+  return createHash('sha256').update(text).digest('hex').slice(0, 32);
+}
+
+/**
+ * Records a finding in the incidents of its state blob; returns the alert revision to emit,
+ * or null while the incident is cooling down.
+ */
+export function recordFinding(
+  incidents: Record<string, Incident>,
+  f: Finding,
+  p: Packet,
+  detector: string,
+  partitionScope: string | null,
+  policy: IncidentPolicy,
+  sensor: { id: string; host: string },
+): Alert | null {
+  const t = Math.floor(p.ts / 1000);
+  const slot = `${f.family}|${f.key}`;
+  let inc: Incident | undefined = incidents[slot];
+  if (inc && t - inc.last > policy.idleMs) inc = undefined;
+  let emit = false;
+  if (!inc) {
+    inc = { id: incidentId(f.family, f.key, t, partitionScope), rev: 0, cat: f.category, sev: f.severity, first: t, last: t, n: 1, emitted: t };
+    incidents[slot] = inc;
+    emit = true;
+  } else {
+    inc.n += 1;
+    inc.last = Math.max(inc.last, t);
+    const better = rank(f.category) > rank(inc.cat) || severityRank(f.severity) > severityRank(inc.sev);
+    if (rank(f.category) > rank(inc.cat)) inc.cat = f.category;
+    if (severityRank(f.severity) > severityRank(inc.sev)) inc.sev = f.severity;
+    if (better || t - inc.emitted >= policy.cooldownMs) {
+      inc.rev += 1;
+      inc.emitted = t;
+      emit = true;
+    }
+  }
+  if (!emit) return null;
+  // A finding of a weaker category (a port_scan finding inside an incident already refined to
+  // syn_flood) is reported under the incident's category.
+  const category = inc.cat;
+  return {
+    id: inc.id,
+    revision: inc.rev,
+    ts: t,
+    firstSeen: inc.first,
+    lastSeen: inc.last,
+    count: inc.n,
+    category,
+    severity: inc.sev,
+    title: category === f.category ? f.title : `${f.title} (part of a ${category} incident)`,
+    mitre: MITRE[category],
+    src: f.src,
+    dst: f.dst,
+    srcPort: f.srcPort,
+    dstPort: f.dstPort,
+    protocol: f.protocol,
+    communityId: f.flow ? (p.communityId ?? communityIdOf(p)) : null,
+    evidence: f.evidence,
+    intel: f.intel,
+    sensorId: sensor.id,
+    sensorHost: sensor.host,
+    detector,
+  };
+}
+
+/** Drops incidents idle at event time nowMs. */
+export function pruneIncidents(incidents: Record<string, Incident>, nowMs: number, idleMs: number): void {
+  for (const [slot, inc] of Object.entries(incidents)) if (nowMs - inc.last > idleMs) delete incidents[slot];
+}

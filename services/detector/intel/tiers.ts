@@ -1,0 +1,50 @@
+/**
+ * The seed's VirusTotal tiers (SPEC A5): how a verdict lowers thresholds and raises severity.
+ *   CRITICAL  malicious >= 9                       x0.10  severity forced to CRITICAL
+ *   HIGH      malicious >= 3                       x0.25  +1 level
+ *   MEDIUM    malicious >= 1 or suspicious >= 5    x0.50  +1 level
+ *   LOW       reputation < -10                     x0.75  unchanged
+ *   CLEAN     otherwise, not cached, or no key     x1.00  unchanged
+ */
+import type { IntelVerdict, Severity, Verdict } from '../../common/model.ts';
+
+export interface IntelStats {
+  malicious: number;
+  suspicious: number;
+  reputation: number;
+}
+
+export const MULTIPLIER: Record<Verdict, number> = { CRITICAL: 0.1, HIGH: 0.25, MEDIUM: 0.5, LOW: 0.75, CLEAN: 1, UNKNOWN: 1 };
+
+export function tierOf(stats: IntelStats): Verdict {
+  if (stats.malicious >= 9) return 'CRITICAL';
+  if (stats.malicious >= 3) return 'HIGH';
+  if (stats.malicious >= 1 || stats.suspicious >= 5) return 'MEDIUM';
+  if (stats.reputation < -10) return 'LOW';
+  return 'CLEAN';
+}
+
+export function adjustThreshold(base: number, verdict: Verdict): number {
+  return Math.max(1, Math.ceil(base * MULTIPLIER[verdict]));
+}
+
+const ORDER: Severity[] = ['LOW', 'MEDIUM', 'HIGH', 'CRITICAL'];
+
+export function adjustSeverity(base: Severity, verdict: Verdict): Severity {
+  if (verdict === 'CRITICAL') return 'CRITICAL';
+  if (verdict === 'HIGH' || verdict === 'MEDIUM') return ORDER[Math.min(ORDER.length - 1, ORDER.indexOf(base) + 1)];
+  return base;
+}
+
+export function severityRank(severity: Severity): number {
+  return ORDER.indexOf(severity);
+}
+
+export function unknownVerdict(entity: string): IntelVerdict {
+  return { verdict: 'UNKNOWN', entity, source: '', malicious: 0, suspicious: 0, reputation: 0, multiplier: 1 };
+}
+
+export function verdictOf(entity: string, source: string, stats: IntelStats): IntelVerdict {
+  const verdict = tierOf(stats);
+  return { verdict, entity, source, ...stats, multiplier: MULTIPLIER[verdict] };
+}

@@ -1,0 +1,67 @@
+/**
+ * What the detectors see of threat intelligence during one batch: feed hits, and VirusTotal
+ * verdicts read from the shared cache in the batch's single load round trip. Never waits for
+ * the network; entities without a verdict are UNKNOWN (x1.0) and are queued for a lookup when
+ * a detector is close to its threshold (intel/lookup-queue.ts spends the shared quota).
+ */
+import { isIP } from 'node:net';
+import type { IntelVerdict } from '../../common/model.ts';
+import type { CidrSet } from '../net.ts';
+import type { Feeds } from './feeds.ts';
+import { unknownVerdict, verdictOf, type IntelStats } from './tiers.ts';
+
+export const intelCacheKey = (entity: string): string => `intel:${entity}`;
+
+export interface CachedVerdict extends IntelStats {
+  source: string;
+  /** true for a 404: the entity is unknown to VirusTotal (negative cache). */
+  notFound?: boolean;
+}
+
+const CLEAN = (entity: string): IntelVerdict => ({ ...unknownVerdict(entity), verdict: 'CLEAN' });
+
+export class IntelView {
+  private cached = new Map<string, IntelVerdict>();
+  readonly wanted = new Map<string, number>();
+
+  constructor(
+    private readonly feeds: Feeds,
+    private readonly internal: CidrSet,
+    /** false without a VirusTotal key: everything not in a feed is CLEAN. */
+    readonly lookups: boolean,
+  ) {}
+
+  /** Entities of a batch whose cached verdict is worth loading (public IPs, domains). */
+  wantsCache(entity: string): boolean {
+    if (!this.lookups || entity === '' || entity === 'multiple') return false;
+    return isIP(entity) === 0 || !this.internal.has(entity);
+  }
+
+  /** Installs the cache values loaded for the batch (same order as keys). */
+  setCached(entities: string[], values: Array<string | null>): void {
+    this.cached = new Map();
+    this.wanted.clear();
+    entities.forEach((entity, i) => {
+      const raw = values[i];
+      if (raw === null) return;
+      try {
+        const v = JSON.parse(raw) as CachedVerdict;
+        this.cached.set(entity, verdictOf(entity, v.source, v));
+      } catch {
+        // A corrupt cache entry is treated as absent; the next lookup overwrites it.
+      }
+    });
+  }
+
+  verdict(entity: string): IntelVerdict {
+    const feed = this.feeds.empty ? null : this.feeds.match(entity);
+    if (feed) return { verdict: 'CRITICAL', entity, source: feed, malicious: 0, suspicious: 0, reputation: 0, multiplier: 0.1 };
+    if (!this.lookups) return CLEAN(entity);
+    return this.cached.get(entity) ?? unknownVerdict(entity);
+  }
+
+  want(entity: string, priority: number): void {
+    if (!this.wantsCache(entity) || this.cached.has(entity)) return;
+    this.wanted.set(entity, Math.max(this.wanted.get(entity) ?? 0, priority));
+  }
+}
