@@ -9,7 +9,7 @@ import { RegistryError, SerdeError } from '../errors.ts';
 import type { Logger } from '../observability/logger.ts';
 import { avroType, RECORD_KINDS, schemaText } from './avro-types.ts';
 import type { RecordKind, RecordTypes, Serde } from './port.ts';
-import { decodeBody, encodeBody } from './single-object-serde.ts';
+import { decodeBody, encodeFramed } from './single-object-serde.ts';
 
 const HEADER_LENGTH = 5;
 
@@ -73,8 +73,7 @@ export class RegistrySerde implements Serde {
   }
 
   encode<K extends RecordKind>(kind: K, record: RecordTypes[K]): Buffer {
-    const body = encodeBody(avroType(kind), record, kind);
-    return Buffer.concat([this.header(kind), body], HEADER_LENGTH + body.length);
+    return encodeFramed(avroType(kind), record, kind, this.header(kind));
   }
 
   async decode<K extends RecordKind>(kind: K, value: Buffer): Promise<RecordTypes[K]> {

@@ -21,8 +21,7 @@ export class SingleObjectSerde implements Serde {
   }
 
   encode<K extends RecordKind>(kind: K, record: RecordTypes[K]): Buffer {
-    const body = encodeBody(avroType(kind), record, kind);
-    return Buffer.concat([this.header(kind), body], HEADER_LENGTH + body.length);
+    return encodeFramed(avroType(kind), record, kind, this.header(kind));
   }
 
   async decode<K extends RecordKind>(kind: K, value: Buffer): Promise<RecordTypes[K]> {
@@ -47,14 +46,35 @@ export class SingleObjectSerde implements Serde {
   }
 }
 
-export function encodeBody(type: avro.Type, record: unknown, kind: string): Buffer {
+/**
+ * Scratch space reused by every encode of the process. avsc's toBuffer() starts from a 1 KiB
+ * buffer and encodes a large record twice; encoding into a buffer that grows to the largest
+ * record seen costs one pass and one copy.
+ */
+let scratch = Buffer.allocUnsafe(1 << 20);
+
+/** header + Avro body of the record, in a buffer of its own. */
+export function encodeFramed(type: avro.Type, record: unknown, kind: string, header: Buffer): Buffer {
+  let end: number;
   try {
-    return type.toBuffer(record);
+    header.copy(scratch, 0);
+    end = type.encode(record, scratch, header.length);
+    while (end < 0) {
+      // A negative end is minus the size the record needed.
+      scratch = Buffer.allocUnsafe(Math.max(scratch.length * 2, -end + header.length));
+      header.copy(scratch, 0);
+      end = type.encode(record, scratch, header.length);
+    }
   } catch (err) {
-    const paths: string[] = [];
-    type.isValid(record, { errorHook: (path) => paths.push(path.join('.')) });
-    throw new SerdeError(`${kind}: record does not match its schema${paths.length ? ` at ${paths.slice(0, 3).join(', ')}` : ''}: ${(err as Error).message}`, { cause: err });
+    throw invalidRecord(type, record, kind, err);
   }
+  return Buffer.from(scratch.subarray(0, end));
+}
+
+function invalidRecord(type: avro.Type, record: unknown, kind: string, err: unknown): Error {
+  const paths: string[] = [];
+  type.isValid(record, { errorHook: (path) => paths.push(path.join('.')) });
+  return new SerdeError(`${kind}: record does not match its schema${paths.length ? ` at ${paths.slice(0, 3).join(', ')}` : ''}: ${(err as Error).message}`, { cause: err });
 }
 
 export function decodeBody(type: avro.Type, value: Buffer, offset: number, kind: string, resolver?: avro.Resolver): unknown {
