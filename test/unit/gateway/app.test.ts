@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { LightMyRequestResponse } from 'fastify';
+import type { InjectOptions, LightMyRequestResponse } from 'fastify';
 import { makeAlert, makeHeartbeat } from './fixtures.ts';
 import { API_KEY, auth, PASSWORD, testGateway, USERNAME } from './harness.ts';
 
@@ -26,7 +26,7 @@ describe('gateway API', () => {
     expect(h.logs.text).not.toContain(PASSWORD);
   });
 
-  async function req(opts: Parameters<Harness['app']['inject']>[0]): Promise<LightMyRequestResponse> {
+  async function req(opts: InjectOptions): Promise<LightMyRequestResponse> {
     const response = await h.app.inject(opts);
     seen.push(response);
     return response;
@@ -43,7 +43,7 @@ describe('gateway API', () => {
     const wrong = [{}, { 'x-api-key': `${API_KEY}x` }, { authorization: 'Bearer nope-nope-nope-nope-nope-nope' }, { authorization: `Basic ${Buffer.from(`x:${API_KEY}`).toString('base64')}` }, { cookie: `ns_session=${forged}` }];
     for (const route of [...protectedRoutes, { method: 'GET', url: '/api/no-such-route' }]) {
       for (const headers of wrong) {
-        const response = await req({ method: route.method as 'GET', url: concrete(route.url), headers, payload: route.method === 'POST' ? {} : undefined });
+        const response = await req({ method: route.method as InjectOptions['method'], url: concrete(route.url), headers, payload: route.method === 'POST' ? {} : undefined });
         expect(response.statusCode, `${route.method} ${route.url} ${JSON.stringify(headers)}`).toBe(401);
         if (route.method !== 'HEAD') expect(response.json()).toMatchObject({ code: 'NS_ERR_AUTH' });
       }
@@ -80,7 +80,7 @@ describe('gateway API', () => {
   });
 
   it('answers 400 naming the field for bad input', async () => {
-    const cases: Array<[Parameters<Harness['app']['inject']>[0], string]> = [
+    const cases: Array<[InjectOptions, string]> = [
       [{ url: '/api/alerts?limit=5000' }, 'limit'],
       [{ url: '/api/alerts?limit=abc' }, 'limit'],
       [{ url: '/api/alerts?severity=HIGH,SEVERE' }, 'severity'],
@@ -100,7 +100,7 @@ describe('gateway API', () => {
       [{ method: 'POST', url: '/api/login', payload: { username: 'a' } }, 'password'],
     ];
     for (const [opts, field] of cases) {
-      const response = await req({ ...opts, headers: { ...auth, ...(opts.headers ?? {}) } });
+      const response = await req({ ...opts, headers: { ...auth, ...((opts.headers as Record<string, string>) ?? {}) } });
       expect(response.statusCode, `${opts.url}`).toBe(400);
       const body = response.json();
       expect(body.code).toBe('NS_ERR_REQUEST');

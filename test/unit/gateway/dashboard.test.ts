@@ -73,7 +73,7 @@ describe('dashboard in headless Chromium (in-memory bus)', () => {
 
     // severity chips
     await page.click('[data-testid="chip-CRITICAL"]');
-    await page.waitForFunction(() => [...document.querySelectorAll('[data-testid="feed-row"]')].every((r) => r.getAttribute('data-severity') === 'CRITICAL'));
+    await page.waitForFunction(() => Array.from(document.querySelectorAll('[data-testid="feed-row"]')).every((r) => r.getAttribute('data-severity') === 'CRITICAL'));
     expect(await feedSeverities(page)).toEqual(['CRITICAL']);
     await page.click('[data-testid="chip-ALL"]');
     await page.waitForFunction(() => document.querySelectorAll('[data-testid="feed-row"]').length === 4);
