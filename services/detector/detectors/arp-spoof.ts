@@ -2,8 +2,7 @@
  * ARP spoofing. Anchor: the SAS seed (an IP's MAC changes, CRITICAL) and Wireshark's
  * "duplicate use of IP" expert info, fixed where the seed was naive (SPEC D2.4): bindings are
  * learned from ARP sender fields and from reply target fields, expire after bindingTtlSeconds
- * (DHCP, failover), and two more signs count: one MAC claiming several IPs in replies or
- * gratuitous ARP (the poisoner answering for the gateway and a victim), and a gratuitous-ARP
+ * (DHCP, failover), and two more signs count: one MAC claiming several IPs as ARP sender (the poisoner answering for the gateway and a victim), and a gratuitous-ARP
  * storm. The attacker named is the MAC that claims more addresses, not simply the newer one
  * (poisoning often starts before the real owner speaks). All ARP of a partition shares one
  * state ('arp'); the sensor keys ARP so that a segment's ARP stays in one partition.
@@ -78,13 +77,17 @@ export const arpSpoof: Detector<State> = {
     let result: Finding | null = null;
 
     const claimsOf = (mac: string): DistinctWindow<string> => s.claims.touch(mac, () => DistinctWindow.of<string>(ttlMs, 64));
-    if (arp.senderIp !== '0.0.0.0' && !NO_MAC.has(sender)) claimsOf(sender).add(t, arp.senderIp);
-    if ((reply || gratuitous) && arp.senderIp !== '0.0.0.0' && !NO_MAC.has(sender)) {
+    // Requests assert the sender's binding as much as replies do (caches learn from both, and
+    // request-based poisoning is common), so every sender IP counts as a claim.
+    if (arp.senderIp !== '0.0.0.0' && !NO_MAC.has(sender)) {
       const claims = claimsOf(sender);
+      claims.add(t, arp.senderIp);
       if (claims.size >= cfg.maxIpsPerMac) {
         const ips = claims.sample(8);
         result = finding(ctx, sender, `ARP spoofing: ${sender} claims ${claims.size} addresses (${ips.join(', ')})`, arp.senderIp, claims.size, cfg.maxIpsPerMac, cfg.bindingTtlSeconds, 'addresses', { ips: ips.join(',') });
       }
+    }
+    if ((reply || gratuitous) && arp.senderIp !== '0.0.0.0' && !NO_MAC.has(sender)) {
       const storm = s.storms.touch(sender, () => CountWindow.of(cfg.gratuitousWindowSeconds * 1000));
       storm.add(t);
       if (!result && storm.total >= cfg.gratuitousThreshold) {

@@ -91,7 +91,7 @@ export const detectorSection = z
       .object({
         enabled: z.boolean().default(true).describe('Run the ARP-spoofing detector.'),
         bindingTtlSeconds: z.number().positive().default(600).describe('An IP→MAC binding not seen for this long expires (DHCP, failover).'),
-        maxIpsPerMac: z.number().int().min(2).default(2).describe('Distinct IPs one MAC may claim in ARP replies before it is spoofing.'),
+        maxIpsPerMac: z.number().int().min(2).default(2).describe('Distinct IPs one MAC claiming them as ARP sender (requests, replies, gratuitous) within the binding TTL that make it a spoofer.'),
         gratuitousThreshold: z.number().int().min(1).default(50).describe('Unsolicited ARP replies / gratuitous ARP from one MAC...'),
         gratuitousWindowSeconds: z.number().positive().default(10).describe('...within this many seconds (storm).'),
         severity: severity.default('CRITICAL').describe('Base severity.'),
