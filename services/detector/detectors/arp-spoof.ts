@@ -5,7 +5,9 @@
  * (DHCP, failover), and two more signs count: one MAC claiming several IPs as ARP sender (the poisoner answering for the gateway and a victim), and a gratuitous-ARP
  * storm. The attacker named is the MAC that claims more addresses, not simply the newer one
  * (poisoning often starts before the real owner speaks). All ARP of a partition shares one
- * state ('arp'); the sensor keys ARP so that a segment's ARP stays in one partition.
+ * state ('arp'). The sensor keys ARP by sender IP, so the binding-change rule is exact, while
+ * "one MAC claims several IPs" sees the claimed IPs that hash to the same partition
+ * (docs/detectors.md: keying all ARP to one partition would make it exact too).
  */
 import type { Packet } from '../../common/model.ts';
 import { evidence, tsMs, type Detector, type DetectorContext, type Finding } from '../detector.ts';

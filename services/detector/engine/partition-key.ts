@@ -1,17 +1,12 @@
 /**
- * The key a packet is partitioned by: its source address (so every source-keyed window lives
- * in one partition), and one constant key for all ARP, so a segment's IP→MAC bindings and the
- * "one MAC claims many IPs" rule see every ARP packet in one place. The sensor publishes with
- * this key; `analyze` splits packets with it, so both give the same partitions.
+ * The partition of a packet, exactly as the sensor publishes it (services/sensor/batcher.ts
+ * packetKey: the source address; ARP: the sender IP), so `analyze` splits packets into the
+ * same partitions as Kafka and gives the same alerts as the distributed pipeline.
  */
 import type { Packet } from '../../common/model.ts';
 import { partitionForKey } from '../../common/bus/partitioner.ts';
-
-export function partitionKeyOf(p: Packet): string {
-  if (p.arp) return 'arp';
-  return p.src || p.srcMac || 'unknown';
-}
+import { packetKey } from '../../sensor/batcher.ts';
 
 export function partitionOf(p: Packet, partitions: number): number {
-  return partitionForKey(partitionKeyOf(p), partitions);
+  return partitionForKey(packetKey(p), partitions);
 }
