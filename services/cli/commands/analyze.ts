@@ -1,0 +1,59 @@
+/**
+ * `netsentinel analyze FILE... [--format ndjson|table]`: sensor reader and detectors in one
+ * process with the in-memory state store: the same engine as the workers, so the same alerts
+ * as the distributed pipeline. Alerts go to stdout (NDJSON, every revision; or a table of the
+ * incidents at the end), a summary table to stderr, a progress bar when stderr is a terminal.
+ */
+import type { Command } from 'commander';
+import { UsageError } from '../../common/errors.ts';
+import type { Alert } from '../../common/model.ts';
+import { analyzeFiles } from '../../detector/analyze-runner.ts';
+import { commandRuntime, withConfigOptions } from '../runtime.ts';
+
+function pad(text: string, width: number): string {
+  return text.length >= width ? text.slice(0, width) : text + ' '.repeat(width - text.length);
+}
+
+export function incidentTable(incidents: Alert[]): string {
+  const rows = incidents.map((a) => [new Date(a.firstSeen).toISOString().replace('T', ' ').slice(0, 19), a.category, a.severity, a.src, a.dst ?? '-', String(a.count), a.mitre.techniqueId]);
+  const head = ['first seen (UTC)', 'category', 'severity', 'src', 'dst', 'count', 'mitre'];
+  const widths = head.map((h, i) => Math.min(40, Math.max(h.length, ...rows.map((r) => r[i].length))));
+  const line = (r: string[]) => r.map((c, i) => pad(c, widths[i])).join('  ');
+  return [line(head), ...rows.map(line)].join('\n') + '\n';
+}
+
+export function registerAnalyze(program: Command): void {
+  withConfigOptions(
+    program
+      .command('analyze')
+      .description('detect attacks in capture files in one process (same detectors as the workers); alerts as NDJSON on stdout')
+      .argument('<files...>', 'capture files (pcap or pcapng)')
+      .option('--format <format>', 'ndjson (every alert revision) or table (incidents)', 'ndjson'),
+  ).action(async (files: string[], opts: { config?: string; logLevel?: string; format: string }) => {
+    if (opts.format !== 'ndjson' && opts.format !== 'table') throw new UsageError(`--format ${opts.format}: expected ndjson or table`);
+    const { config } = commandRuntime(opts, {}, 'analyze');
+    const tty = process.stderr.isTTY === true;
+    let lastDraw = 0;
+    const summary = await analyzeFiles(config, files, {
+      onAlert: opts.format === 'ndjson' ? (a) => process.stdout.write(`${JSON.stringify(a)}\n`) : undefined,
+      onProgress: tty
+        ? (p) => {
+            const now = Date.now();
+            if (now - lastDraw < 100) return;
+            lastDraw = now;
+            const pct = p.size > 0 ? Math.floor((p.bytesRead / p.size) * 100) : 0;
+            const bar = '#'.repeat(Math.floor(pct / 5)).padEnd(20, '.');
+            process.stderr.write(`\r[${bar}] ${pct}% ${p.packets} packets  ${p.file}`.slice(0, 120));
+          }
+        : undefined,
+    });
+    if (tty) process.stderr.write('\r\x1b[K');
+    if (opts.format === 'table') process.stdout.write(incidentTable(summary.incidents));
+    const byCategory = new Map<string, number>();
+    for (const a of summary.incidents) byCategory.set(a.category, (byCategory.get(a.category) ?? 0) + 1);
+    process.stderr.write(
+      `${summary.packets} packets in ${summary.seconds.toFixed(2)} s (${Math.round(summary.packets / Math.max(summary.seconds, 1e-9))} packets/s), ${summary.incidents.length} incidents, ${summary.alerts.length} alert revisions\n` +
+        (byCategory.size > 0 ? [...byCategory].map(([c, n]) => `  ${pad(c, 20)} ${n}`).join('\n') + '\n' : ''),
+    );
+  });
+}
