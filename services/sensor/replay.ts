@@ -42,6 +42,13 @@ export interface ReplayOptions {
   /** Called for a file that cannot be read (the replay goes on with the others). */
   onFileError?: (file: string, err: unknown) => void;
   signal?: AbortSignal;
+  /**
+   * Shift packet timestamps so the replay happens now: the first packet gets the wall-clock
+   * time and every file (and every loop) continues after the previous one. Event-time
+   * detection then sees one continuous, current capture instead of the same old seconds
+   * again and again (the demo loop, a lab sensor replaying forever).
+   */
+  rebaseTime?: boolean;
 }
 
 export interface ReplayResult {
@@ -90,6 +97,9 @@ export async function replayCaptures(o: ReplayOptions): Promise<ReplayResult> {
   let doneBytes = 0;
   let lastProgress = 0;
   const paced = Number.isFinite(o.speed) && o.speed > 0;
+  // Rebased time: shift = (where this file starts on the new time line) - (its first ts).
+  let lastShiftedTs = 0;
+  const rebaseGapMicros = 1_000_000;
 
   do {
     for (const file of o.files) {
@@ -101,9 +111,15 @@ export async function replayCaptures(o: ReplayOptions): Promise<ReplayResult> {
         fileBytes = capture.size;
         let firstTs = -1;
         let wallStart = 0;
+        let shift = Number.NaN;
         for await (const packets of capture) {
           for (let i = 0; i < packets.length; i++) {
             const p = packets[i];
+            if (o.rebaseTime) {
+              if (Number.isNaN(shift)) shift = Math.max(Date.now() * 1000, lastShiftedTs + rebaseGapMicros) - p.ts;
+              p.ts += shift;
+              if (p.ts > lastShiftedTs) lastShiftedTs = p.ts;
+            }
             if (paced) {
               if (firstTs < 0) {
                 firstTs = p.ts;

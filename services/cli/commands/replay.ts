@@ -15,6 +15,9 @@ import { HeartbeatEmitter } from '../../sensor/heartbeat.ts';
 import { replayCaptures, type ReplayProgress } from '../../sensor/replay.ts';
 import { newCounters } from '../../sensor/sensor-counters.ts';
 import { loadSensorIdentity } from '../../sensor/sensor-identity.ts';
+import { exposeSensorCounters } from '../../sensor/sensor-metrics.ts';
+import { startMetricsEndpoint } from '../../common/observability/metrics.ts';
+import { expandCaptureArgs } from '../capture-args.ts';
 
 export function parseSpeed(text: string): number {
   if (text === 'max') return Infinity;
@@ -27,19 +30,24 @@ export function registerReplay(program: Command): void {
   program
     .command('replay')
     .description('publish pcap/pcapng files to Kafka as packet batches (keeps captured timing at --speed N)')
-    .argument('<files...>', 'capture files (pcap or pcapng)')
+    .argument('<files...>', 'capture files (pcap or pcapng), or directories of them')
     .option('--speed <n>', 'playback speed: 1 (captured timing), 10, ... or max', 'max')
     .option('--loop', 'start over at the end until interrupted')
+    .option('--rebase-time', 'shift packet timestamps so the replay happens now (each file and loop continues the time line)')
     .option('-c, --config <file>', 'configuration file (JSON or YAML)')
-    .action(async (files: string[], opts: { speed: string; loop?: boolean; config?: string }) => {
+    .action(async (args: string[], opts: { speed: string; loop?: boolean; rebaseTime?: boolean; config?: string }) => {
       const speed = parseSpeed(opts.speed);
+      const files = expandCaptureArgs(args);
+      if (files.length === 0) throw new UsageError(`${args.join(' ')}: no capture files (.pcap, .pcapng) found`);
       const config = loadConfig({ file: opts.config });
       const logger = createLogger({ level: config.log.level, name: 'sensor' });
+      const metrics = await startMetricsEndpoint(config.metrics, logger);
       const serde = createSerde(config, logger);
       await serde.init();
       const bus = createKafkaBus(config, logger);
       const identity = loadSensorIdentity(config.sensor);
       const counters = newCounters();
+      exposeSensorCounters(counters, identity.id);
       const heartbeat = new HeartbeatEmitter({
         bus,
         serde,
@@ -62,6 +70,7 @@ export function registerReplay(program: Command): void {
           files,
           speed,
           loop: opts.loop === true,
+          rebaseTime: opts.rebaseTime === true,
           config,
           bus,
           serde,
@@ -84,6 +93,7 @@ export function registerReplay(program: Command): void {
         process.off('SIGTERM', onSignal);
         await heartbeat.stop();
         await bus.close();
+        await metrics?.close();
       }
     });
 }

@@ -54,3 +54,22 @@ export async function serveMetrics(host: string, port: number): Promise<MetricsS
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }
+
+/**
+ * The /metrics endpoint of a long-running service, as configured. A port already taken is a
+ * warning, not a failure: losing metrics must not stop a sensor or a worker.
+ */
+export async function startMetricsEndpoint(
+  metrics: { enabled: boolean; host: string; port: number },
+  logger: { info: (obj: object, msg: string) => void; warn: (obj: object, msg: string) => void },
+): Promise<MetricsServer | null> {
+  if (!metrics.enabled) return null;
+  try {
+    const server = await serveMetrics(metrics.host, metrics.port);
+    logger.info({ url: server.url }, 'metrics endpoint listening');
+    return server;
+  } catch (err) {
+    logger.warn({ err: (err as Error).message, port: metrics.port }, 'metrics endpoint not started (set metrics.port, or metrics.enabled=false)');
+    return null;
+  }
+}
