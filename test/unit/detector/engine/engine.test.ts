@@ -1,0 +1,63 @@
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../../../../services/common/config/load.ts';
+import type { Packet, PacketBatch } from '../../../../services/common/model.ts';
+import { MemoryStore } from '../../../../services/common/state/memory-store.ts';
+import { DetectionEngine } from '../../../../services/detector/engine/engine.ts';
+import { syn } from '../packets.ts';
+
+const config = loadConfig({ env: {} });
+const batch = (packets: Packet[]): PacketBatch => ({ sensorId: 's1', sensorHost: 'h', batchSeq: 0, packets });
+/** A port scan: one SYN per port, 1 ms apart. */
+const scan = Array.from({ length: 40 }, (_, i) => syn('10.0.0.5', '10.0.0.9', 1000 + i, 1_700_000_000_000 + i));
+
+describe('DetectionEngine', () => {
+  it('gives the same alerts however the stream is cut into batches', async () => {
+    const whole = await new DetectionEngine(config, new MemoryStore(), 't').process(0, [{ offset: '0', batch: batch(scan) }]);
+    const engine = new DetectionEngine(config, new MemoryStore(), 't');
+    const parts = [];
+    for (let i = 0; i < scan.length; i += 7) parts.push(...(await engine.process(0, [{ offset: String(i), batch: batch(scan.slice(i, i + 7)) }])).alerts);
+    expect(parts.map((a) => [a.id, a.revision, a.category])).toEqual(whole.alerts.map((a) => [a.id, a.revision, a.category]));
+    expect(whole.alerts[0].category).toBe('port_scan');
+  });
+
+  it('does not count a redelivered batch twice and re-emits its stored alerts', async () => {
+    const store = new MemoryStore();
+    const engine = new DetectionEngine(config, store, 't');
+    const first = await engine.process(0, [{ offset: '5', batch: batch(scan) }]);
+    expect(first.alerts.length).toBeGreaterThan(0);
+    // A second worker after a crash before the Kafka commit: same messages again.
+    const again = await new DetectionEngine(config, store, 't').process(0, [{ offset: '5', batch: batch(scan) }]);
+    expect(again.packets).toBe(0);
+    expect(again.skippedMessages).toBe(1);
+    expect(again.alerts).toEqual(first.alerts);
+  });
+
+  it('processes only the new part of a batch that overlaps the applied offset', async () => {
+    const store = new MemoryStore();
+    const engine = new DetectionEngine(config, store, 't');
+    await engine.process(0, [{ offset: '1', batch: batch(scan.slice(0, 20)) }]);
+    const overlap = await engine.process(0, [
+      { offset: '1', batch: batch(scan.slice(0, 20)) },
+      { offset: '2', batch: batch(scan.slice(20)) },
+    ]);
+    expect(overlap.skippedMessages).toBe(1);
+    expect(overlap.packets).toBe(20);
+  });
+
+  it('silences allowlisted sources', async () => {
+    const quiet = loadConfig({ env: {}, overrides: { 'detector.allowlist.addresses': ['10.0.0.0/24'] } });
+    const result = await new DetectionEngine(quiet, new MemoryStore(), 't').process(0, [{ offset: '0', batch: batch(scan) }]);
+    expect(result.alerts).toEqual([]);
+    expect(result.suppressed).toBeGreaterThan(0);
+  });
+
+  it('applies suppression rules only until they expire (event time)', async () => {
+    const rule = { category: 'port_scan', src: '10.0.0.5', dst: '*', reason: 'authorised pentest', expires: '2023-11-14T22:13:00Z' };
+    const quiet = loadConfig({ env: {}, overrides: { 'detector.suppressions': [rule] } });
+    // scan timestamps are 2023-11-14T22:13:20Z: after the expiry, so the scan is reported
+    const result = await new DetectionEngine(quiet, new MemoryStore(), 't').process(0, [{ offset: '0', batch: batch(scan) }]);
+    expect(result.alerts.length).toBeGreaterThan(0);
+    const active = loadConfig({ env: {}, overrides: { 'detector.suppressions': [{ ...rule, expires: '2030-01-01T00:00:00Z' }] } });
+    expect((await new DetectionEngine(active, new MemoryStore(), 't').process(0, [{ offset: '0', batch: batch(scan) }])).alerts).toEqual([]);
+  });
+});
