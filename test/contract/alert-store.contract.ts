@@ -33,8 +33,13 @@ export function alertStoreContract(name: string, factory: StoreFactory): void {
       const a0 = makeAlert({ severity: 'MEDIUM', count: 1 });
       const a2 = { ...a0, revision: 2, count: 9, severity: 'HIGH' as const };
       const a1 = { ...a0, revision: 1, count: 5 };
-      expect(await store.upsert([a0], NOW)).toEqual(['created']);
-      expect(await store.upsert([a2, a1, a2], NOW + 1)).toEqual(['updated', 'stale', 'stale']);
+      const created = await store.upsert([a0], NOW);
+      expect(created.map((r) => r.outcome)).toEqual(['created']);
+      expect(created[0].stored).toMatchObject({ state: 'new', receivedAt: NOW, updatedAt: NOW, alert: { id: a0.id, revision: 0 } });
+      const later = await store.upsert([a2, a1, a2], NOW + 1);
+      expect(later.map((r) => r.outcome)).toEqual(['updated', 'stale', 'stale']);
+      expect(later[0].stored).toMatchObject({ receivedAt: NOW, updatedAt: NOW + 1, alert: { revision: 2 } });
+      expect(later[1].stored).toBeNull();
       const got = await store.get(a0.id);
       expect(got?.alert.revision).toBe(2);
       expect(got?.alert.count).toBe(9);
@@ -63,6 +68,10 @@ export function alertStoreContract(name: string, factory: StoreFactory): void {
       expect((await store.query({ category: ['port_scan'] }, { offset: 0, limit: 10 })).total).toBe(1);
       expect((await store.query({ q: 'web01' }, { offset: 0, limit: 10 })).items[0].alert.id).toBe(b.id);
       expect((await store.query({ q: 'WEB01' }, { offset: 0, limit: 10 })).total).toBe(1);
+      // terms spanning fields of the search text, and evidence details as key=value
+      expect((await store.query({ q: 'syn_flood critical' }, { offset: 0, limit: 10 })).items.map((s) => s.alert.id)).toEqual([b.id]);
+      expect((await store.query({ q: 'ports=22' }, { offset: 0, limit: 10 })).total).toBe(3);
+      expect((await store.query({ q: 'no-such-term' }, { offset: 0, limit: 10 })).total).toBe(0);
       expect((await store.query({ sensor: 'sensor-b' }, { offset: 0, limit: 10 })).total).toBe(1);
       expect((await store.query({ address: '10.1.1.1' }, { offset: 0, limit: 10 })).total).toBe(2);
       expect((await store.query({ src: '10.1.1.1' }, { offset: 0, limit: 10 })).total).toBe(1);
@@ -86,7 +95,9 @@ export function alertStoreContract(name: string, factory: StoreFactory): void {
       let stats = await store.stats(NOW + 20);
       expect(stats.byState).toEqual({ new: 0, acknowledged: 1, resolved: 1 });
       // a new revision keeps an acknowledgement but reopens a resolved incident
-      await store.upsert([{ ...a, revision: 1 }, { ...b, revision: 1 }], NOW + 30);
+      const reopened = await store.upsert([{ ...a, revision: 1 }, { ...b, revision: 1 }], NOW + 30);
+      expect(reopened.map((r) => r.stored?.state)).toEqual(['acknowledged', 'new']);
+      expect(reopened[0].stored?.stateBy).toBe('alice');
       expect((await store.get(a.id))?.state).toBe('acknowledged');
       expect((await store.get(b.id))?.state).toBe('new');
       stats = await store.stats(NOW + 30);

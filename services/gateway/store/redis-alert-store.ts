@@ -121,8 +121,11 @@ export class RedisAlertStore implements AlertStore {
     return parseStored(values);
   }
 
-  /** Reads ids newest first in chunks; drops index entries whose hash expired. */
-  private async *walk(): AsyncIterable<StoredAlert> {
+  /**
+   * Reads ids newest first in chunks; drops index entries whose hash expired. `maybe` sees the
+   * raw alert JSON first: a full-text search skips the parse of alerts whose text cannot match.
+   */
+  private async *walk(maybe?: (rawAlert: string) => boolean): AsyncIterable<StoredAlert> {
     let start = 0;
     for (;;) {
       const ids = await this.wrap('scan', this.redis.zrevrange(`${this.p}recent`, start, start + SCAN_CHUNK - 1));
@@ -132,7 +135,9 @@ export class RedisAlertStore implements AlertStore {
       const rows = (await this.wrap('scan', pipeline.exec())) ?? [];
       const gone: string[] = [];
       for (let i = 0; i < ids.length; i += 1) {
-        const stored = parseStored((rows[i]?.[1] as Array<string | null>) ?? []);
+        const values = (rows[i]?.[1] as Array<string | null>) ?? [];
+        if (values[0] && maybe && !maybe(values[0])) continue;
+        const stored = parseStored(values);
         if (stored) yield stored;
         else gone.push(ids[i]);
       }
@@ -159,7 +164,7 @@ export class RedisAlertStore implements AlertStore {
     }
     const items: StoredAlert[] = [];
     let total = 0;
-    for await (const stored of this.walk()) {
+    for await (const stored of this.walk(textPrefilter(query))) {
       if (!matches(query, stored)) continue;
       if (total >= page.offset && items.length < page.limit) items.push(stored);
       total += 1;
@@ -168,7 +173,7 @@ export class RedisAlertStore implements AlertStore {
   }
 
   async *scan(query: AlertQuery): AsyncIterable<StoredAlert> {
-    for await (const stored of this.walk()) if (matches(query, stored)) yield stored;
+    for await (const stored of this.walk(textPrefilter(query))) if (matches(query, stored)) yield stored;
   }
 
   async setState(ids: string[], state: AlertState, by: string, now: number): Promise<string[]> {
@@ -270,6 +275,17 @@ export class RedisAlertStore implements AlertStore {
   async close(): Promise<void> {
     await this.redis.quit().catch(() => this.redis.disconnect());
   }
+}
+
+/**
+ * The alert's JSON holds every searched field, so a term absent from it cannot match. Only for
+ * terms that cannot span two fields of the search text (no space, no "=") and that JSON
+ * writes verbatim (no quote, backslash or control character).
+ */
+function textPrefilter(query: AlertQuery): ((raw: string) => boolean) | undefined {
+  const q = query.q?.toLowerCase();
+  if (!q || !/^[^\s="\\\x00-\x1f]+$/.test(q)) return undefined;
+  return (raw) => raw.toLowerCase().includes(q);
 }
 
 function parseStored(values: Array<string | null>): StoredAlert | null {
