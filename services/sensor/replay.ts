@@ -114,6 +114,8 @@ export async function replayCaptures(o: ReplayOptions): Promise<ReplayResult> {
         let shift = Number.NaN;
         for await (const packets of capture) {
           for (let i = 0; i < packets.length; i++) {
+            // Stop between packets, not after the chunk: a paced chunk can span many minutes.
+            if (o.signal?.aborted) break;
             const p = packets[i];
             if (o.rebaseTime) {
               if (Number.isNaN(shift)) shift = Math.max(Date.now() * 1000, lastShiftedTs + rebaseGapMicros) - p.ts;
