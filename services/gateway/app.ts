@@ -193,7 +193,13 @@ export async function buildGateway(options: GatewayOptions): Promise<{ app: Fast
       security: [{ apiKey: [] }, { bearer: [] }, { session: [] }],
     },
   });
-  await app.register(fastifySwaggerUi, { routePrefix: '/docs', staticCSP: true });
+  await app.register(fastifySwaggerUi, {
+    routePrefix: '/docs',
+    staticCSP: true,
+    // Swagger UI sets inline styles; allow them on the (authenticated) docs page only, and no
+    // third-party origin.
+    transformStaticCSP: (header) => header.replace(/style-src [^;]*/, "style-src 'self' 'unsafe-inline'").replace(/ https:/g, ''),
+  });
 
   const routes = [authRoutes, healthRoutes, alertRoutes, statsRoutes, sensorRoutes, exportRoutes, reportRoutes, metricsRoutes, wsRoutes];
   for (const plugin of routes) await app.register(plugin, { context });
