@@ -4,7 +4,7 @@
  * later pipeline test (sensor replay → detector → gateway) only has to start its producers.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 
@@ -12,10 +12,32 @@ export const CHROMIUM = '/usr/bin/chromium';
 export const DASHBOARD_DIST = resolve('dashboards/web/dist');
 export const SCREENSHOT_DIR = resolve('test-output/screenshots');
 
-/** Builds the dashboard once if dist/ is missing (npm run build:web). */
+/**
+ * Builds the dashboard once if dist/ is missing (npm run build:web). Test files run in
+ * parallel, so a lock directory makes one of them build while the others wait for it.
+ */
 export function ensureDashboardBuilt(): string {
-  if (!existsSync(resolve(DASHBOARD_DIST, 'index.html'))) {
-    execFileSync('npm', ['run', '--silent', 'build:web'], { stdio: 'inherit', timeout: 180_000 });
+  const index = resolve(DASHBOARD_DIST, 'index.html');
+  if (existsSync(index)) return DASHBOARD_DIST;
+  const lock = resolve('test-output/.dashboard-build-lock');
+  mkdirSync(resolve('test-output'), { recursive: true });
+  let owner = false;
+  try {
+    mkdirSync(lock);
+    owner = true;
+  } catch {
+    // another test file is building it
+  }
+  if (owner) {
+    try {
+      execFileSync('npm', ['run', '--silent', 'build:web'], { stdio: 'inherit', timeout: 180_000 });
+    } finally {
+      rmSync(lock, { recursive: true, force: true });
+    }
+  } else {
+    const sleeper = new Int32Array(new SharedArrayBuffer(4));
+    for (let waited = 0; !existsSync(index) && existsSync(lock) && waited < 180_000; waited += 200) Atomics.wait(sleeper, 0, 0, 200);
+    if (!existsSync(index)) execFileSync('npm', ['run', '--silent', 'build:web'], { stdio: 'inherit', timeout: 180_000 });
   }
   return DASHBOARD_DIST;
 }
