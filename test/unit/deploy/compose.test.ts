@@ -130,3 +130,31 @@ describe('docker-compose.yml', () => {
     expect(dockerfile).toContain('ENTRYPOINT ["/usr/bin/tini", "--", "node", "/app/bin/netsentinel.js"]');
   });
 });
+
+describe('monitoring profile', () => {
+  const dashboard = JSON.parse(readFileSync(new URL('dashboards/grafana/dashboards/netsentinel-pipeline.json', root), 'utf8')) as {
+    panels: Array<{ title: string; targets: Array<{ expr: string }> }>;
+  };
+
+  it('provisions a Grafana dashboard with throughput, consumer lag, Redis latency and alerts by category', () => {
+    const titles = dashboard.panels.map((p) => p.title.toLowerCase());
+    for (const topic of ['throughput', 'consumer lag', 'redis', 'alerts by category']) expect(titles.some((t) => t.includes(topic)), topic).toBe(true);
+  });
+
+  it('queries only metrics that NetSentinel or the Kafka exporter export', async () => {
+    // Import every module that registers metrics, then compare names with the dashboard's.
+    await import('../../../services/detector/worker.ts');
+    await import('../../../services/gateway/ingest.ts');
+    await import('../../../services/gateway/ws-hub.ts');
+    await import('../../../services/common/state/redis-store.ts');
+    const { exposeSensorCounters } = await import('../../../services/sensor/sensor-metrics.ts');
+    exposeSensorCounters({ packetsSeen: 0, packetsPublished: 0, packetsDropped: 0, packetsDroppedByCapture: 0, bytesSeen: 0 }, 'test');
+    const { metricsRegistry } = await import('../../../services/common/observability/metrics.ts');
+    const ours = new Set(metricsRegistry.getMetricsAsArray().map((m) => m.name));
+    const used = dashboard.panels.flatMap((p) => p.targets.flatMap((t) => [...t.expr.matchAll(/\b(netsentinel_[a-z_]+|kafka_[a-z_]+)/g)].map((m) => m[1])));
+    for (const name of used) {
+      if (name.startsWith('kafka_')) continue; // danielqsj/kafka-exporter
+      expect(ours.has(name.replace(/_bucket$/, '')), name).toBe(true);
+    }
+  });
+});
