@@ -7,10 +7,9 @@ RUN apt-get update \
  && apt-get install -y --no-install-recommends python3 make g++ libpcap-dev \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
-COPY package.json package-lock.json ./
-RUN npm ci --no-audit --no-fund
 COPY . .
-RUN npm run build:web --if-present \
+# npm ci builds cap (allowScripts) and, through the prepare script, the dashboard bundle.
+RUN npm ci --no-audit --no-fund \
  && npm prune --omit=dev --no-audit --no-fund
 
 # --- runtime: libpcap and the app, no compilers ---
