@@ -20,6 +20,9 @@ RUN apt-get update \
 WORKDIR /app
 COPY --from=build /app /app
 ENV NODE_ENV=production
+# State of the sensor (its id) and of the gateway (generated credentials); named volumes
+# mounted here inherit the node user's ownership.
+RUN mkdir -p /var/lib/netsentinel && chown node:node /var/lib/netsentinel
 # Non-root by default; the live-capture profile adds NET_RAW/NET_ADMIN and runs as root.
 USER node
 ENTRYPOINT ["/usr/bin/tini", "--", "node", "/app/bin/netsentinel.js"]
