@@ -8,7 +8,10 @@ export type { Logger };
 
 const REDACT_PATHS = [
   '*.password',
+  '*.passwordHash',
   '*.apiKey',
+  '*.apiKeys',
+  '*.sessionSecret',
   '*.api_key',
   '*.token',
   '*.cookie',
