@@ -5,6 +5,13 @@
  * (fenced, exactly-once state in the StateStore), publishes the alerts (key = alert id) and
  * only then lets the bus commit the offsets. A crash anywhere before the commit redelivers the
  * batch; the engine then re-emits the stored outbox instead of counting twice.
+ *
+ * Failure: when the consumer stops (a batch that throws, e.g. Redis unreachable, or a Kafka
+ * error kafkajs does not retry itself) the worker re-joins the group after a doubling backoff,
+ * up to config.detector.rejoinAttempts times in a row (a batch that succeeds resets the count),
+ * logging each attempt. When they are spent it calls onFatal: `netsentinel detector` then exits
+ * non-zero so its supervisor (systemd, Kubernetes, compose `restart:`) restarts it. It never
+ * sits idle in the group without consuming.
  */
 import type { Bus, IncomingMessage, PartitionBatch, Subscription } from '../common/bus/port.ts';
 import type { Config } from '../common/config/schema.ts';
@@ -12,7 +19,7 @@ import type { Logger } from '../common/observability/logger.ts';
 import { counter } from '../common/observability/metrics.ts';
 import type { Serde } from '../common/serde/port.ts';
 import type { StateStore } from '../common/state/port.ts';
-import { topicNames } from '../common/topics.ts';
+import { topicNames, topicSpecs } from '../common/topics.ts';
 import { DetectionEngine, type BatchMessage } from './engine/engine.ts';
 
 export interface WorkerOptions {
@@ -21,17 +28,29 @@ export interface WorkerOptions {
   serde: Serde;
   store: StateStore;
   logger: Logger;
+  /** Re-joining failed rejoinAttempts times in a row; the worker has stopped for good. */
+  onFatal?: (error: Error) => void;
+  /** Sleep used between re-join attempts (tests shorten it). */
+  sleep?: (ms: number) => Promise<void>;
 }
 
 const packetsTotal = counter('netsentinel_detector_packets_total', 'Packets folded through the detectors.');
 const batchesTotal = counter('netsentinel_detector_batches_total', 'Partition batches processed.', ['outcome']);
 const alertsTotal = counter('netsentinel_detector_alerts_total', 'Alert revisions published.', ['category']);
 const dlqTotal = counter('netsentinel_detector_dlq_total', 'Messages sent to the dead-letter topic.');
+const rejoinsTotal = counter('netsentinel_detector_rejoins_total', 'Times the consumer stopped on an error and the worker re-joined the group.');
+
+const MAX_BACKOFF_MS = 60_000;
 
 export class DetectorWorker {
   private subscription: Subscription | null = null;
   private readonly engine: DetectionEngine;
   private readonly topics: ReturnType<typeof topicNames>;
+  private stopped = false;
+  private topicsReady = false;
+  /** Consecutive failed runs since the last successful batch. */
+  private failures = 0;
+  private fatal: Error | null = null;
 
   constructor(private readonly o: WorkerOptions) {
     this.topics = topicNames(o.config);
@@ -39,19 +58,62 @@ export class DetectorWorker {
   }
 
   async start(): Promise<void> {
+    this.stopped = false;
+    // Whichever service comes first creates the topics: a consumer that subscribes to a missing
+    // topic would let the broker auto-create it with its default partition count.
+    if (!this.topicsReady) {
+      await this.o.bus.ensureTopics(topicSpecs(this.o.config));
+      this.topicsReady = true;
+    }
     this.subscription = await this.o.bus.consume({
       groupId: this.o.config.detector.groupId,
       topics: [this.topics.packets],
       fromBeginning: true,
-      onBatch: (batch) => this.onBatch(batch),
+      onBatch: async (batch) => {
+        await this.onBatch(batch);
+        this.failures = 0;
+      },
       onAssignment: (assignment) => this.o.logger.info({ assignment }, 'partitions assigned'),
-      onCrash: (err) => this.o.logger.error({ err }, 'consumer stopped'),
+      onCrash: (err) => void this.recover(err),
     });
   }
 
+  /** Set once the worker gave up (onFatal was called). */
+  get failed(): Error | null {
+    return this.fatal;
+  }
+
   async stop(): Promise<void> {
+    this.stopped = true;
     await this.subscription?.stop();
     this.subscription = null;
+  }
+
+  private async recover(err: Error): Promise<void> {
+    this.subscription = null;
+    const { rejoinAttempts, rejoinBackoffMs } = this.o.config.detector;
+    const sleep = this.o.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+    let last = err;
+    while (!this.stopped) {
+      this.failures += 1;
+      if (this.failures > rejoinAttempts) {
+        this.fatal = last;
+        this.o.logger.fatal({ err: last, attempts: rejoinAttempts }, 'detector consumer keeps failing: giving up (exit for the supervisor to restart the worker)');
+        this.o.onFatal?.(last);
+        return;
+      }
+      const backoffMs = Math.min(MAX_BACKOFF_MS, rejoinBackoffMs * 2 ** (this.failures - 1));
+      this.o.logger.error({ err: last, attempt: this.failures, of: rejoinAttempts, backoffMs }, 'detector consumer stopped: re-joining the group after a backoff');
+      await sleep(backoffMs);
+      if (this.stopped) return;
+      try {
+        rejoinsTotal.inc();
+        await this.start();
+        return;
+      } catch (e) {
+        last = e instanceof Error ? e : new Error(String(e));
+      }
+    }
   }
 
   async onBatch(batch: PartitionBatch): Promise<void> {

@@ -1,6 +1,7 @@
 /**
  * `netsentinel detector`: one stateless detector worker (Kafka consumer group + Redis state).
  * Run as many as the packets topic has partitions; any worker takes over any partition.
+ * Exits 1 when its consumer keeps failing (see DetectorWorker): run it under a supervisor.
  */
 import type { Command } from 'commander';
 import { createKafkaBus } from '../../common/bus/kafka-bus.ts';
@@ -19,9 +20,23 @@ export function registerDetector(program: Command): void {
       await serde.init();
       const bus = createKafkaBus(config, logger);
       const store = createRedisStore(config);
-      const worker = new DetectorWorker({ config, bus, serde, store, logger });
       const metrics = config.metrics.enabled ? await serveMetrics(config.metrics.host, config.metrics.port) : null;
       const intel = startIntelLookups(config, store, logger);
+      // The worker re-joins on its own a few times; when it gives up, exit non-zero so the
+      // supervisor restarts the process (a worker must never sit in the group idle).
+      const worker = new DetectorWorker({
+        config,
+        bus,
+        serde,
+        store,
+        logger,
+        onFatal: () => {
+          intel.stop();
+          const exit = () => process.exit(1);
+          setTimeout(exit, 5000).unref();
+          void Promise.allSettled([bus.close(), store.close(), metrics?.close()]).then(exit);
+        },
+      });
       await worker.start();
       logger.info({ groupId: config.detector.groupId, metrics: metrics?.url, virustotal: config.intel.virustotal.apiKey !== '' }, 'detector worker started');
       onShutdown(logger, async () => {

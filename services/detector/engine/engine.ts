@@ -174,7 +174,9 @@ export class DetectionEngine {
             suppressed++;
             continue;
           }
-          const scope = k.startsWith('src:') ? null : `${this.stream}:${partition}`;
+          // The partition number, not the topic name: ids must not depend on a deployment's
+          // topic prefix (nor differ between the pipeline and `analyze`).
+          const scope = k.startsWith('src:') ? null : String(partition);
           const alert = recordFinding(blob.raw.i, finding, p, d.name, scope, this.policy, sensor);
           if (alert) alerts.push(alert);
         }
