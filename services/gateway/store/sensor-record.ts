@@ -29,7 +29,9 @@ export function sensorFromHeartbeat(hb: Heartbeat, previous: StoredSensor | null
 }
 
 export function toSensorRecord(stored: StoredSensor, alertCount: number, now: number, offlineMs: number): SensorRecord {
-  return { ...stored, alertCount, online: now - stored.lastSeen < offlineMs };
+  // A sensor that said goodbye (status "stopped" in its last heartbeat) is offline at once,
+  // not 90 s later.
+  return { ...stored, alertCount, online: stored.status !== 'stopped' && now - stored.lastSeen < offlineMs };
 }
 
 /** Most alerts first, then by name: the order of the seed's agent cards. */

@@ -51,7 +51,7 @@ export function sensorsView(): SensorsView {
           ),
         );
       }
-      if (list.sensors.length === 0) grid.append(h('p', { class: 'empty' }, 'NO SENSORS REPORTING — start one with: netsentinel sensor --interface <if> or --replay <capture>'));
+      if (list.sensors.length === 0) grid.append(h('p', { class: 'empty' }, 'NO SENSORS REPORTING — start one with: netsentinel sensor --iface <if>, or netsentinel replay <capture>'));
     },
     tick() {
       const now = Date.now();
