@@ -6,6 +6,7 @@
 import { CaptureFileError } from '../common/errors.ts';
 import type { CaptureReader, FrameSink } from './frame-sink.ts';
 import type { FileWindow } from './file-window.ts';
+import { u32be, u32le } from './decode/bytes.ts';
 
 export const PCAP_MAGIC_US = 0xa1b2c3d4;
 export const PCAP_MAGIC_NS = 0xa1b23c4d;
@@ -91,15 +92,15 @@ export class PcapReader implements CaptureReader {
     while (end - pos >= RECORD_HEADER) {
       let sec: number, frac: number, incl: number, orig: number;
       if (little) {
-        sec = buf.readUInt32LE(pos);
-        frac = buf.readUInt32LE(pos + 4);
-        incl = buf.readUInt32LE(pos + 8);
-        orig = buf.readUInt32LE(pos + 12);
+        sec = u32le(buf, pos);
+        frac = u32le(buf, pos + 4);
+        incl = u32le(buf, pos + 8);
+        orig = u32le(buf, pos + 12);
       } else {
-        sec = buf.readUInt32BE(pos);
-        frac = buf.readUInt32BE(pos + 4);
-        incl = buf.readUInt32BE(pos + 8);
-        orig = buf.readUInt32BE(pos + 12);
+        sec = u32be(buf, pos);
+        frac = u32be(buf, pos + 4);
+        incl = u32be(buf, pos + 8);
+        orig = u32be(buf, pos + 12);
       }
       if (incl > maxRecord) {
         win.start = pos;

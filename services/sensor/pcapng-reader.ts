@@ -6,6 +6,7 @@
 import { CaptureFileError } from '../common/errors.ts';
 import type { CaptureReader, FrameSink } from './frame-sink.ts';
 import { MAX_RECORD_BYTES, type FileWindow } from './file-window.ts';
+import { u16be, u16le, u32be, u32le } from './decode/bytes.ts';
 
 export const PCAPNG_SHB = 0x0a0d0d0a;
 const BYTE_ORDER_MAGIC = 0x1a2b3c4d;
@@ -60,10 +61,10 @@ export class PcapngReader implements CaptureReader {
     let pos = win.start;
     let frames = 0;
     while (end - pos >= 12) {
-      let type = buf.readUInt32LE(pos);
+      let type = u32le(buf, pos);
       if (type === PCAPNG_SHB) {
         // The byte order of a section is only known from its own header.
-        const bom = buf.readUInt32LE(pos + 8);
+        const bom = u32le(buf, pos + 8);
         if (bom === BYTE_ORDER_MAGIC) this.little = true;
         else if (bom === 0x4d3c2b1a) this.little = false;
         else {
@@ -77,8 +78,8 @@ export class PcapngReader implements CaptureReader {
         throw new CaptureFileError(`${win.name}: not a pcapng file at byte 0 (expected a section header block 0a0d0d0a)`);
       }
       const little = this.little;
-      if (!little) type = buf.readUInt32BE(pos);
-      const blockLen = little ? buf.readUInt32LE(pos + 4) : buf.readUInt32BE(pos + 4);
+      if (!little) type = u32be(buf, pos);
+      const blockLen = little ? u32le(buf, pos + 4) : u32be(buf, pos + 4);
       if (blockLen < 12 || blockLen % 4 !== 0 || blockLen > MAX_RECORD_BYTES) {
         this.done = true;
         throw new CaptureFileError(
@@ -89,7 +90,7 @@ export class PcapngReader implements CaptureReader {
         this.pendingNeed = blockLen;
         break;
       }
-      const trailer = little ? buf.readUInt32LE(pos + blockLen - 4) : buf.readUInt32BE(pos + blockLen - 4);
+      const trailer = little ? u32le(buf, pos + blockLen - 4) : u32be(buf, pos + blockLen - 4);
       if (trailer !== blockLen) {
         this.done = true;
         throw new CaptureFileError(
@@ -190,10 +191,10 @@ export class PcapngReader implements CaptureReader {
   }
 
   private u16(buf: Buffer, at: number): number {
-    return this.little ? buf.readUInt16LE(at) : buf.readUInt16BE(at);
+    return this.little ? u16le(buf, at) : u16be(buf, at);
   }
   private u32(buf: Buffer, at: number): number {
-    return this.little ? buf.readUInt32LE(at) : buf.readUInt32BE(at);
+    return this.little ? u32le(buf, at) : u32be(buf, at);
   }
 }
 

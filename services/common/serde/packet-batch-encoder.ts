@@ -373,9 +373,8 @@ function str(b: Buffer, pos: number, s: string): number {
       stringCache.clear();
       arenaEnd = 0;
     }
-    arena.set(b.subarray(pos, after), arenaEnd);
     stringCache.set(s, arenaEnd * 256 + size);
-    arenaEnd += size;
+    for (let i = pos; i < after; i++) arena[arenaEnd++] = b[i];
   }
   return after;
 }

@@ -4,6 +4,7 @@
  * answers. Decodes as far as the captured bytes go and flags the rest.
  */
 import { DecodeFlag, type DnsInfo, type Packet } from '../../common/model.ts';
+import { u16be, u32be } from './bytes.ts';
 
 const MAX_JUMPS = 64;
 const MAX_NAME_BYTES = 1024;
@@ -67,11 +68,11 @@ export function decodeDns(p: Packet, buf: Buffer, off: number, end: number): voi
     p.decodeFlags |= DecodeFlag.Truncated;
     return;
   }
-  const flags = buf.readUInt16BE(off + 2);
-  const qdcount = buf.readUInt16BE(off + 4);
-  const ancount = buf.readUInt16BE(off + 6);
+  const flags = u16be(buf, off + 2);
+  const qdcount = u16be(buf, off + 4);
+  const ancount = u16be(buf, off + 6);
   const dns: DnsInfo = {
-    id: buf.readUInt16BE(off),
+    id: u16be(buf, off),
     response: (flags & 0x8000) !== 0,
     opcode: (flags >> 11) & 0x0f,
     rcode: flags & 0x0f,
@@ -90,7 +91,7 @@ export function decodeDns(p: Packet, buf: Buffer, off: number, end: number): voi
     if (after < 0 || after + 4 > end) return flagName(p, after);
     if (q === 0) {
       dns.qname = nameText;
-      dns.qtype = buf.readUInt16BE(after);
+      dns.qtype = u16be(buf, after);
     }
     pos = after + 4;
   }
@@ -104,8 +105,8 @@ export function decodeDns(p: Packet, buf: Buffer, off: number, end: number): voi
       flagName(p, after);
       break;
     }
-    const ttl = buf.readUInt32BE(after + 4);
-    const rdlength = buf.readUInt16BE(after + 8);
+    const ttl = u32be(buf, after + 4);
+    const rdlength = u16be(buf, after + 8);
     if (after + 10 + rdlength > end) {
       p.decodeFlags |= DecodeFlag.Truncated;
       break;

@@ -2,6 +2,7 @@
 import { DecodeFlag, type Packet } from '../../common/model.ts';
 import { decodeEtherPayload } from './network.ts';
 import { macText } from './text.ts';
+import { u16be } from './bytes.ts';
 
 export function decodeEthernet(p: Packet, buf: Buffer, off: number, end: number): void {
   if (end - off < 14) {
@@ -12,5 +13,5 @@ export function decodeEthernet(p: Packet, buf: Buffer, off: number, end: number)
   }
   p.dstMac = macText(buf, off);
   p.srcMac = macText(buf, off + 6);
-  decodeEtherPayload(p, buf, off + 14, end, buf.readUInt16BE(off + 12));
+  decodeEtherPayload(p, buf, off + 14, end, u16be(buf, off + 12));
 }

@@ -6,6 +6,7 @@
 import { DecodeFlag, type Packet } from '../../common/model.ts';
 import { decodeTransport } from './transport.ts';
 import { ipv4Text } from './text.ts';
+import { u16be } from './bytes.ts';
 
 export function decodeIpv4(p: Packet, buf: Buffer, off: number, end: number): void {
   p.ipVersion = 4;
@@ -17,8 +18,8 @@ export function decodeIpv4(p: Packet, buf: Buffer, off: number, end: number): vo
   }
   const vihl = buf[off];
   const ihl = (vihl & 0x0f) * 4;
-  const totalLength = buf.readUInt16BE(off + 2);
-  const frag = buf.readUInt16BE(off + 6);
+  const totalLength = u16be(buf, off + 2);
+  const frag = u16be(buf, off + 6);
   p.ttl = buf[off + 8];
   const protocol = buf[off + 9];
   p.protocol = protocol;

@@ -6,6 +6,7 @@
 import { DecodeFlag, type Packet } from '../../common/model.ts';
 import { decodeTransport } from './transport.ts';
 import { ipv6Text } from './text.ts';
+import { u16be } from './bytes.ts';
 
 const HOP_BY_HOP = 0;
 const ROUTING = 43;
@@ -24,7 +25,7 @@ export function decodeIpv6(p: Packet, buf: Buffer, off: number, end: number): vo
     return;
   }
   if (buf[off] >> 4 !== 6) p.decodeFlags |= DecodeFlag.Malformed;
-  const payloadLength = buf.readUInt16BE(off + 4);
+  const payloadLength = u16be(buf, off + 4);
   let next = buf[off + 6];
   p.ttl = buf[off + 7];
   p.src = ipv6Text(buf, off + 8);
@@ -58,7 +59,7 @@ export function decodeIpv6(p: Packet, buf: Buffer, off: number, end: number): vo
       }
       case FRAGMENT: {
         if (ipEnd - h < 8) return truncated(p, next);
-        const fo = buf.readUInt16BE(h + 2);
+        const fo = u16be(buf, h + 2);
         p.fragment = true;
         p.fragmentOffset = fo & 0xfff8;
         next = buf[h];

@@ -6,6 +6,7 @@ import { DecodeFlag, type Packet } from '../../common/model.ts';
 import { decodeArp } from './arp.ts';
 import { decodeIpv4 } from './ipv4.ts';
 import { decodeIpv6 } from './ipv6.ts';
+import { u16be } from './bytes.ts';
 
 export const EtherType = {
   IPV4: 0x0800,
@@ -26,8 +27,8 @@ export function decodeEtherPayload(p: Packet, buf: Buffer, off: number, end: num
       return;
     }
     if (vlans === null) vlans = [];
-    vlans.push(buf.readUInt16BE(off) & 0x0fff);
-    type = buf.readUInt16BE(off + 2);
+    vlans.push(u16be(buf, off) & 0x0fff);
+    type = u16be(buf, off + 2);
     off += 4;
   }
   if (vlans !== null) p.vlanIds = vlans;

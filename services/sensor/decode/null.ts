@@ -6,15 +6,16 @@
 import { DecodeFlag, type Packet } from '../../common/model.ts';
 import { decodeIpv4 } from './ipv4.ts';
 import { decodeIpv6 } from './ipv6.ts';
+import { u32be, u32le } from './bytes.ts';
 
 export function decodeNull(p: Packet, buf: Buffer, off: number, end: number): void {
   if (end - off < 4) {
     p.decodeFlags |= DecodeFlag.Truncated;
     return;
   }
-  let family = buf.readUInt32LE(off);
+  let family = u32le(buf, off);
   // A writer of the other byte order puts the family in the high bytes.
-  if (family > 0xffff) family = buf.readUInt32BE(off);
+  if (family > 0xffff) family = u32be(buf, off);
   decodeFamily(p, buf, off + 4, end, family);
 }
 
@@ -23,7 +24,7 @@ export function decodeLoop(p: Packet, buf: Buffer, off: number, end: number): vo
     p.decodeFlags |= DecodeFlag.Truncated;
     return;
   }
-  decodeFamily(p, buf, off + 4, end, buf.readUInt32BE(off));
+  decodeFamily(p, buf, off + 4, end, u32be(buf, off));
 }
 
 function decodeFamily(p: Packet, buf: Buffer, off: number, end: number, family: number): void {

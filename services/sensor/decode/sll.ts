@@ -5,6 +5,7 @@
 import { DecodeFlag, type Packet } from '../../common/model.ts';
 import { decodeEtherPayload } from './network.ts';
 import { macText } from './text.ts';
+import { u16be } from './bytes.ts';
 
 const ARPHRD_ETHER = 1;
 const ARPHRD_LOOPBACK = 772;
@@ -14,10 +15,10 @@ export function decodeSll(p: Packet, buf: Buffer, off: number, end: number): voi
     p.decodeFlags |= DecodeFlag.Truncated;
     return;
   }
-  const hatype = buf.readUInt16BE(off + 2);
-  const halen = buf.readUInt16BE(off + 4);
+  const hatype = u16be(buf, off + 2);
+  const halen = u16be(buf, off + 4);
   if (halen === 6 && (hatype === ARPHRD_ETHER || hatype === ARPHRD_LOOPBACK)) p.srcMac = macText(buf, off + 6);
-  decodeSllProtocol(p, buf, off + 16, end, buf.readUInt16BE(off + 14));
+  decodeSllProtocol(p, buf, off + 16, end, u16be(buf, off + 14));
 }
 
 /** SLL protocol values below 0x0600 are Linux pseudo protocols (802.2 LLC, 802.3 ...), not EtherTypes. */

@@ -2,6 +2,7 @@
 import { DecodeFlag, type Packet } from '../../common/model.ts';
 import { decodeSllProtocol } from './sll.ts';
 import { macText } from './text.ts';
+import { u16be } from './bytes.ts';
 
 const ARPHRD_ETHER = 1;
 const ARPHRD_LOOPBACK = 772;
@@ -11,8 +12,8 @@ export function decodeSll2(p: Packet, buf: Buffer, off: number, end: number): vo
     p.decodeFlags |= DecodeFlag.Truncated;
     return;
   }
-  const hatype = buf.readUInt16BE(off + 8);
+  const hatype = u16be(buf, off + 8);
   const halen = buf[off + 11];
   if (halen === 6 && (hatype === ARPHRD_ETHER || hatype === ARPHRD_LOOPBACK)) p.srcMac = macText(buf, off + 12);
-  decodeSllProtocol(p, buf, off + 20, end, buf.readUInt16BE(off));
+  decodeSllProtocol(p, buf, off + 20, end, u16be(buf, off));
 }

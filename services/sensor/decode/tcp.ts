@@ -6,28 +6,29 @@ import { DecodeFlag, type Packet } from '../../common/model.ts';
 import { decodeDns } from './dns.ts';
 import { decodeHttpHost } from './http-host.ts';
 import { decodeTlsSni } from './tls-sni.ts';
+import { u16be, u32be } from './bytes.ts';
 
 export function decodeTcp(p: Packet, buf: Buffer, off: number, end: number, l4Length: number): void {
   if (end - off < 4) {
     p.decodeFlags |= DecodeFlag.Truncated;
     return;
   }
-  const srcPort = buf.readUInt16BE(off);
-  const dstPort = buf.readUInt16BE(off + 2);
+  const srcPort = u16be(buf, off);
+  const dstPort = u16be(buf, off + 2);
   p.srcPort = srcPort;
   p.dstPort = dstPort;
   if (end - off < 20) {
     p.decodeFlags |= DecodeFlag.Truncated;
-    if (end - off >= 8) p.tcpSeq = buf.readUInt32BE(off + 4);
-    if (end - off >= 12) p.tcpAck = buf.readUInt32BE(off + 8);
+    if (end - off >= 8) p.tcpSeq = u32be(buf, off + 4);
+    if (end - off >= 12) p.tcpAck = u32be(buf, off + 8);
     if (end - off >= 14) p.tcpFlags = ((buf[off + 12] & 1) << 8) | buf[off + 13];
     return;
   }
-  p.tcpSeq = buf.readUInt32BE(off + 4);
-  p.tcpAck = buf.readUInt32BE(off + 8);
+  p.tcpSeq = u32be(buf, off + 4);
+  p.tcpAck = u32be(buf, off + 8);
   const doff = buf[off + 12];
   p.tcpFlags = ((doff & 1) << 8) | buf[off + 13];
-  p.tcpWindow = buf.readUInt16BE(off + 14);
+  p.tcpWindow = u16be(buf, off + 14);
   const headerLength = (doff >> 4) * 4;
   if (headerLength < 20 || headerLength > l4Length) {
     p.decodeFlags |= DecodeFlag.Malformed;
@@ -39,7 +40,7 @@ export function decodeTcp(p: Packet, buf: Buffer, off: number, end: number, l4Le
   if (payloadLength === 0 || payload >= end) return;
   if (srcPort === 53 || dstPort === 53) {
     // DNS over TCP: a two-byte length, then the message (only when a message starts here).
-    if (end - payload >= 2 + 12) decodeDns(p, buf, payload + 2, Math.min(end, payload + 2 + buf.readUInt16BE(payload)));
+    if (end - payload >= 2 + 12) decodeDns(p, buf, payload + 2, Math.min(end, payload + 2 + u16be(buf, payload)));
     return;
   }
   const first = buf[payload];
