@@ -1,76 +1,17 @@
-/** The gateway's JSON, as the dashboard sees it (mirrors services/gateway/store/port.ts and stats.ts). */
-export const SEVERITIES = ['CRITICAL', 'HIGH', 'MEDIUM', 'LOW'] as const;
-export type Severity = (typeof SEVERITIES)[number];
-export type AlertState = 'new' | 'acknowledged' | 'resolved';
+/**
+ * The gateway's JSON, as the dashboard sees it: the very types the gateway serves (type-only
+ * imports, erased from the bundle), so a change there is a compile error here.
+ */
+import type { Severity } from '../../../services/common/model.ts';
+import type { AlertState, SensorRecord } from '../../../services/gateway/store/port.ts';
 
-export interface Alert {
-  id: string;
-  revision: number;
-  ts: number;
-  firstSeen: number;
-  lastSeen: number;
-  count: number;
-  category: string;
-  severity: Severity;
-  title: string;
-  mitre: { tactic: string; tacticId: string; technique: string; techniqueId: string };
-  src: string;
-  dst: string | null;
-  srcPort: number | null;
-  dstPort: number | null;
-  protocol: number | null;
-  communityId: string | null;
-  evidence: { count: number; threshold: number; baseThreshold: number; windowSeconds: number; unit: string; details: Record<string, string> };
-  intel: { verdict: string; entity: string; source: string; malicious: number; suspicious: number; reputation: number; multiplier: number };
-  sensorId: string;
-  sensorHost: string;
-  detector: string;
-}
+export type { Alert, Severity } from '../../../services/common/model.ts';
+export type { AlertState, SeverityCounts, StoredAlert } from '../../../services/gateway/store/port.ts';
+export type { Stats } from '../../../services/gateway/stats.ts';
+export type Sensor = SensorRecord;
 
-export interface StoredAlert {
-  alert: Alert;
-  state: AlertState;
-  stateBy: string | null;
-  stateAt: number | null;
-  receivedAt: number;
-  updatedAt: number;
-}
-
-export type SeverityCounts = Record<Severity, number>;
-
-export interface Stats {
-  total: number;
-  bySeverity: SeverityCounts;
-  byCategory: Record<string, number>;
-  topCategories: Array<{ category: string; count: number }>;
-  topSources: Array<{ src: string; count: number }>;
-  timeline: number[];
-  timelineBySeverity: SeverityCounts[];
-  byState: Record<AlertState, number>;
-  threat: { level: 'NORMAL' | 'ELEVATED' | 'HIGH' | 'CRITICAL'; score: number; windowMinutes: number; counts: SeverityCounts };
-  last5Minutes: number;
-  generatedAt: number;
-}
-
-export interface Sensor {
-  sensorId: string;
-  hostname: string;
-  os: string;
-  addresses: string[];
-  mode: string;
-  input: string;
-  version: string;
-  status: string;
-  startTime: number;
-  packetsSeen: number;
-  packetsPublished: number;
-  packetsDropped: number;
-  bytesSeen: number;
-  firstSeen: number;
-  lastSeen: number;
-  alertCount: number;
-  online: boolean;
-}
+/** Display order: most severe first. */
+export const SEVERITIES = ['CRITICAL', 'HIGH', 'MEDIUM', 'LOW'] as const satisfies readonly Severity[];
 
 export interface SensorList {
   online: number;
