@@ -48,7 +48,8 @@ export class PacketAnalyzer {
     private readonly options: AnalyzeOptions = {},
     readonly store = new MemoryStore(),
   ) {
-    this.engine = new DetectionEngine(config, store, 'analyze');
+    // State stays in the engine (nothing else reads this store): no JSON per batch.
+    this.engine = new DetectionEngine(config, store, 'analyze', { durable: false });
     const n = config.detector.partitions;
     this.pending = Array.from({ length: n }, () => []);
     this.offsets = Array.from({ length: n }, () => -1);

@@ -49,7 +49,27 @@ interface Blob {
 
 interface LiveBlob {
   raw: Blob;
-  live: Map<string, unknown>;
+  /** Revived detector states; b = the batch that last stepped it. */
+  live: Map<string, LiveState>;
+}
+
+interface LiveState {
+  s: unknown;
+  b: number;
+}
+
+interface PartitionCache {
+  /** The applied offset of the store when these blobs were last committed. */
+  applied: string | null;
+  blobs: Map<string, LiveBlob>;
+}
+
+export interface EngineOptions {
+  /**
+   * false: state never leaves the process (analyze: a private in-memory store); commits only
+   * advance the offset. true (workers): every changed blob is written with each commit.
+   */
+  durable?: boolean;
 }
 
 export const INTEL_QUEUE = 'intel';
@@ -62,14 +82,21 @@ export class DetectionEngine {
   private readonly allowlist: CidrSet;
   private readonly policy: { cooldownMs: number; idleMs: number };
   private readonly ttlMs: number;
+  private readonly durable: boolean;
+  private readonly byName: Map<string, Detector<unknown>>;
+  private readonly cache = new Map<number, PartitionCache>();
+  private batchNo = 0;
 
   constructor(
     private readonly config: Readonly<Config>,
     private readonly store: StateStore,
     private readonly stream: string,
+    options: EngineOptions = {},
   ) {
     const c = config.detector;
+    this.durable = options.durable ?? true;
     this.detectors = (DETECTORS as ReadonlyArray<Detector<unknown>>).filter((d) => d.enabled(c));
+    this.byName = new Map(this.detectors.map((d) => [d.name, d]));
     const internal = new CidrSet(c.internalNetworks);
     const tor = new CidrSet(c.tor.feedFile ? readFeedFile(c.tor.feedFile).addresses : []);
     this.intel = new IntelView(new Feeds(config.intel.feeds.files), internal, config.intel.virustotal.apiKey !== '');
@@ -88,87 +115,162 @@ export class DetectionEngine {
   }
 
   async process(partition: number, messages: BatchMessage[]): Promise<BatchResult> {
+    try {
+      return await this.processOnce(partition, messages);
+    } catch (err) {
+      // The fold may have changed cached state that never reached the store.
+      this.cache.delete(partition);
+      throw err;
+    }
+  }
+
+  private async processOnce(partition: number, messages: BatchMessage[]): Promise<BatchResult> {
     const ref: PartitionRef = { stream: this.stream, partition };
     const prefix = `s:${this.stream}:${partition}:`;
-    const { keys, entities } = this.keysOf(messages);
-    const stateKeys = [...keys].map((k) => prefix + k);
+    const { keys, perPacket, starts, entities } = this.keysOf(messages);
     const intelKeys = entities.map(intelCacheKey);
     const lastOffset = messages[messages.length - 1].offset;
 
     for (let attempt = 0; attempt < 5; attempt++) {
-      const snap = await this.store.load(ref, [...stateKeys, ...intelKeys]);
+      // State this worker committed itself is still live in memory: only keys it does not hold
+      // are read (a new source, or everything after a takeover). Valid only while the store's
+      // applied offset is the one this worker committed last.
+      const cached = this.cache.get(partition);
+      const missing: string[] = [];
+      for (const k of keys) if (!cached || !cached.blobs.has(k)) missing.push(k);
+      const snap = await this.store.load(ref, [...missing.map((k) => prefix + k), ...intelKeys]);
+      if (cached && snap.applied !== cached.applied) {
+        this.cache.delete(partition);
+        continue;
+      }
       const replay = snap.applied !== null ? messages.filter((m) => compareOffsets(m.offset, snap.applied!) <= 0).length : 0;
       const outboxAlerts = replay > 0 && snap.outbox ? (JSON.parse(snap.outbox) as Alert[]) : [];
       if (replay === messages.length) {
         return { alerts: outboxAlerts, replayed: outboxAlerts.length, packets: 0, skippedMessages: replay, suppressed: 0 };
       }
-      this.intel.setCached(entities, snap.values.slice(stateKeys.length));
-      const blobs = new Map<string, LiveBlob>();
-      [...keys].forEach((k, i) => {
+      this.intel.setCached(entities, snap.values.slice(missing.length));
+      const part: PartitionCache = cached ?? { applied: snap.applied, blobs: new Map() };
+      for (let i = 0; i < missing.length; i++) {
         const raw = snap.values[i];
-        blobs.set(k, { raw: raw ? (JSON.parse(raw) as Blob) : { t: 0, d: {}, i: {} }, live: new Map() });
-      });
-      const { alerts, packets, suppressed } = this.fold(messages.slice(replay), blobs, partition);
-      const { writes, deletes } = this.serialise(blobs, prefix);
+        part.blobs.set(missing[i], { raw: raw ? (JSON.parse(raw) as Blob) : { t: 0, d: {}, i: {} }, live: new Map() });
+      }
+      const touched: LiveBlob[] = [];
+      const touchedKeys: string[] = [];
+      for (const k of keys) {
+        touched.push(part.blobs.get(k)!);
+        touchedKeys.push(k);
+      }
+      const { alerts, packets, suppressed } = this.fold(messages.slice(replay), perPacket, starts[replay], part.blobs, partition);
+      const { writes, deletes } = this.serialise(touchedKeys, touched, prefix);
       const outcome = await this.store.commit({
         ref,
         expectedApplied: snap.applied,
         applied: lastOffset,
-        writes,
-        deletes,
+        writes: this.durable ? writes : [],
+        deletes: this.durable ? deletes.map((k) => prefix + k) : [],
         outbox: JSON.stringify(alerts),
         metaTtlMs: this.ttlMs,
       });
-      if (outcome === 'committed') {
-        await this.queueLookups();
-        return { alerts: [...outboxAlerts, ...alerts], replayed: outboxAlerts.length, packets, skippedMessages: replay, suppressed };
+      if (outcome !== 'committed') {
+        this.cache.delete(partition);
+        continue;
       }
+      part.applied = lastOffset;
+      for (const k of deletes) part.blobs.delete(k);
+      this.cache.set(partition, part);
+      this.trimCache(part);
+      await this.queueLookups();
+      return { alerts: [...outboxAlerts, ...alerts], replayed: outboxAlerts.length, packets, skippedMessages: replay, suppressed };
     }
     throw new StateStoreError(`partition ${partition} of ${this.stream}: the applied offset kept moving under this worker (5 conflicts); another worker owns it`);
   }
 
-  private keysOf(messages: BatchMessage[]): { keys: Set<string>; entities: string[] } {
+  /**
+   * Bounds the in-memory state of a durable engine: the least recently loaded blobs go first
+   * (they are in the store and are read again when needed). A non-durable engine (analyze)
+   * keeps everything: its state lives nowhere else.
+   */
+  private trimCache(part: PartitionCache): void {
+    if (!this.durable) return;
+    const max = Math.max(1, Math.floor(this.config.detector.cacheMaxKeys / Math.max(1, this.cache.size)));
+    if (part.blobs.size <= max) return;
+    let excess = part.blobs.size - max;
+    for (const k of part.blobs.keys()) {
+      if (excess-- <= 0) break;
+      part.blobs.delete(k);
+    }
+  }
+
+  /** The state key of every (packet, detector), flat in fold order, and the intel entities. */
+  private keysOf(messages: BatchMessage[]): { keys: Set<string>; perPacket: Array<string | null>; starts: number[]; entities: string[] } {
     const keys = new Set<string>();
+    const perPacket: Array<string | null> = [];
+    const starts: number[] = [];
     const entities = new Set<string>();
     const ctx = this.ctx;
+    const detectors = this.detectors;
+    const lookups = this.intel.lookups;
     for (const m of messages) {
+      starts.push(perPacket.length);
       for (const p of m.batch.packets) {
-        for (const d of this.detectors) {
-          const k = d.keyOf(p, ctx);
-          if (k !== null) keys.add(k);
+        let last: string | null = null;
+        for (let di = 0; di < detectors.length; di++) {
+          let k = detectors[di].keyOf(p, ctx);
+          if (k !== null) {
+            // Most detectors key by source: one string per packet, one Set insert.
+            if (k === last) k = last;
+            else {
+              keys.add(k);
+              last = k;
+            }
+          }
+          perPacket.push(k);
         }
-        if (this.intel.lookups) {
+        if (lookups) {
           if (this.intel.wantsCache(p.src)) entities.add(p.src);
           if (this.intel.wantsCache(p.dst)) entities.add(p.dst);
           if (p.dns && !p.dns.response && p.dns.qname) entities.add(registrableDomain(p.dns.qname));
         }
       }
     }
-    return { keys, entities: [...entities] };
+    return { keys, perPacket, starts, entities: [...entities] };
   }
 
-  private fold(messages: BatchMessage[], blobs: Map<string, LiveBlob>, partition: number): { alerts: Alert[]; packets: number; suppressed: number } {
+  private fold(messages: BatchMessage[], keys: Array<string | null>, first: number, blobs: Map<string, LiveBlob>, partition: number): { alerts: Alert[]; packets: number; suppressed: number } {
     const alerts: Alert[] = [];
     let packets = 0;
     let suppressed = 0;
     const ctx = this.ctx;
+    const detectors = this.detectors;
+    const nd = detectors.length;
+    const batchNo = ++this.batchNo;
+    const scope = String(partition);
+    let at = first;
     for (const m of messages) {
       const sensor = { id: m.batch.sensorId, host: m.batch.sensorHost };
-      for (const p of m.batch.packets) {
+      const list = m.batch.packets;
+      for (let pi = 0; pi < list.length; pi++) {
+        const p = list[pi];
         packets++;
         const t = p.ts / 1000;
-        for (const d of this.detectors) {
-          const k = d.keyOf(p, ctx);
+        let lastKey: string | null = null;
+        let blob: LiveBlob | undefined;
+        for (let di = 0; di < nd; di++, at++) {
+          const k = keys[at];
           if (k === null) continue;
-          const blob = blobs.get(k)!;
-          if (t > blob.raw.t) blob.raw.t = t;
-          let state = blob.live.get(d.name);
-          if (state === undefined) {
-            const stored = blob.raw.d[d.name];
-            state = stored === undefined ? d.create(ctx) : d.revive(stored, ctx);
-            blob.live.set(d.name, state);
+          const d = detectors[di];
+          if (k !== lastKey) {
+            blob = blobs.get(k)!;
+            lastKey = k;
+            if (t > blob.raw.t) blob.raw.t = t;
           }
-          const finding = d.step(state, p, ctx);
+          let entry = blob!.live.get(d.name);
+          if (entry === undefined) {
+            const stored = blob!.raw.d[d.name];
+            entry = { s: stored === undefined ? d.create(ctx) : d.revive(stored, ctx), b: batchNo };
+            blob!.live.set(d.name, entry);
+          } else entry.b = batchNo;
+          const finding = d.step(entry.s, p, ctx);
           if (finding === null) continue;
           if (this.silenced(finding, t)) {
             suppressed++;
@@ -176,8 +278,7 @@ export class DetectionEngine {
           }
           // The partition number, not the topic name: ids must not depend on a deployment's
           // topic prefix (nor differ between the pipeline and `analyze`).
-          const scope = k.startsWith('src:') ? null : String(partition);
-          const alert = recordFinding(blob.raw.i, finding, p, d.name, scope, this.policy, sensor);
+          const alert = recordFinding(blob!.raw.i, finding, p, d.name, k.startsWith('src:') ? null : scope, this.policy, sensor);
           if (alert) alerts.push(alert);
         }
       }
@@ -191,20 +292,34 @@ export class DetectionEngine {
     return this.suppressions.matches(f, tsMs);
   }
 
-  private serialise(blobs: Map<string, LiveBlob>, prefix: string): { writes: StateWrite[]; deletes: string[] } {
+  /** Writes of the blobs a batch touched (JSON only when durable), and the keys gone idle. */
+  private serialise(keys: string[], blobs: LiveBlob[], prefix: string): { writes: StateWrite[]; deletes: string[] } {
     const writes: StateWrite[] = [];
     const deletes: string[] = [];
-    const byName = new Map(this.detectors.map((d) => [d.name, d]));
-    for (const [k, blob] of blobs) {
-      if (blob.live.size === 0) continue;
+    for (let j = 0; j < blobs.length; j++) {
+      const blob = blobs[j];
       const now = blob.raw.t;
-      for (const [name, state] of blob.live) {
-        if (byName.get(name)!.idle(state, now)) delete blob.raw.d[name];
-        else blob.raw.d[name] = state;
+      // Only the detectors this batch stepped are judged idle (as a worker that revives just
+      // those from the store would), so cached and reloaded state give the same result.
+      for (const [name, entry] of blob.live) {
+        if (entry.b !== this.batchNo) continue;
+        if (this.byName.get(name)!.idle(entry.s, now)) {
+          delete blob.raw.d[name];
+          blob.live.delete(name);
+        } else blob.raw.d[name] = entry.s;
       }
       pruneIncidents(blob.raw.i, now, this.policy.idleMs);
-      if (Object.keys(blob.raw.d).length === 0 && Object.keys(blob.raw.i).length === 0) deletes.push(prefix + k);
-      else writes.push({ key: prefix + k, value: JSON.stringify(blob.raw), ttlMs: this.ttlMs });
+      let empty = true;
+      for (const _ in blob.raw.d) {
+        empty = false;
+        break;
+      }
+      if (empty) for (const _ in blob.raw.i) {
+        empty = false;
+        break;
+      }
+      if (empty) deletes.push(keys[j]);
+      else if (this.durable) writes.push({ key: prefix + keys[j], value: JSON.stringify(blob.raw), ttlMs: this.ttlMs });
     }
     return { writes, deletes };
   }

@@ -29,6 +29,7 @@ export const detectorSection = z
     stateTtlSeconds: z.number().int().positive().default(86_400).describe('Lifetime of detector state in the store (bounds memory; windows themselves are event time).'),
     rejoinAttempts: z.number().int().min(0).max(100).default(5).describe('When the consumer stops on an error (Redis unreachable, a failing batch), re-join the group this many times in a row with a doubling backoff before the worker exits non-zero for its supervisor to restart it.'),
     rejoinBackoffMs: z.number().int().min(10).max(600_000).default(1000).describe('First re-join backoff (ms); doubles per attempt up to 60 s, reset by a batch that succeeds.'),
+    cacheMaxKeys: z.number().int().min(1).default(50_000).describe('State blobs (one per active source) a worker keeps live in memory between batches; the rest are read from Redis again when needed. Bounds worker memory, not correctness.'),
     partitions: z.number().int().min(1).max(1024).default(6).describe('Partitions `analyze` splits packets into, as the sensor does for Kafka (keep equal to kafka.partitions for identical results).'),
     maxDistinctPerWindow: z.number().int().min(16).default(20_000).describe('Most distinct values (ports, hosts, names) one window keeps per entity.'),
     internalNetworks: z.array(z.string()).default(RFC1918_AND_LOCAL).describe('Networks counted as internal (exfiltration, lateral movement).'),
