@@ -4,7 +4,7 @@ import { defineConfig } from 'vitest/config';
 // test/integration): `npm test` runs both, `npm run test:unit` only the fast ones.
 export default defineConfig({
   test: {
-    reporters: ['default'],
+    reporters: ['default', './test/setup/summary-reporter.ts'],
     projects: [
       {
         test: {
