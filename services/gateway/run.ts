@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import type { FastifyInstance } from 'fastify';
 import { createKafkaBus } from '../common/bus/kafka-bus.ts';
+import { redisOptions } from '../common/redis-connection.ts';
 import type { Bus } from '../common/bus/port.ts';
 import type { Config } from '../common/config/schema.ts';
 import { ConfigError } from '../common/errors.ts';
@@ -52,7 +53,9 @@ export function storeLimits(gateway: Config['gateway']): AlertStoreLimits {
 export function createAlertStore(config: Readonly<Config>): AlertStore {
   const limits = storeLimits(config.gateway);
   if (config.gateway.store === 'memory') return new MemoryAlertStore(limits);
-  return new RedisAlertStore({ url: config.redis.url, password: config.redis.password || undefined, keyPrefix: config.redis.keyPrefix, limits });
+  // Password and TLS material exactly as every other Redis client of the deployment reads them.
+  const { password, tls } = redisOptions(config, 'netsentinel-gateway');
+  return new RedisAlertStore({ url: config.redis.url, password, tls, keyPrefix: config.redis.keyPrefix, limits });
 }
 
 export async function startGateway(config: Readonly<Config>, logger: Logger, deps: GatewayDeps = {}): Promise<RunningGateway> {
