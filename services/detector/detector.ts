@@ -58,7 +58,21 @@ export interface Detector<S = unknown> {
   idle(state: S, nowMs: number): boolean;
 }
 
-export const srcKey = (p: Packet): string | null => (p.src ? `src:${p.src}` : null);
+/**
+ * 'src:<ip>', one string per address (most detectors key by source, for every packet): the
+ * engine then hashes and compares the same string instead of a new one per detector call.
+ */
+const srcKeys = new Map<string, string>();
+export const srcKey = (p: Packet): string | null => {
+  if (!p.src) return null;
+  let k = srcKeys.get(p.src);
+  if (k === undefined) {
+    if (srcKeys.size >= 200_000) srcKeys.clear();
+    k = `src:${p.src}`;
+    srcKeys.set(p.src, k);
+  }
+  return k;
+};
 
 /** Threshold, severity and verdict after intel tiers, and a lookup request near the threshold. */
 export function judge(ctx: DetectorContext, entity: string, base: number, severity: Severity, count: number): { threshold: number; severity: Severity; intel: IntelVerdict } {

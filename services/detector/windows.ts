@@ -177,15 +177,23 @@ export class DistinctWindow<V extends string | number = string | number> {
  * its state without limit.
  */
 export class BoundedMap<V> extends Map<string, V> {
+  /** The most recently touched key: touching it again needs no reordering (the common case). */
+  private newest: string | undefined;
+
   constructor(readonly cap: number, entries?: Iterable<[string, V]>) {
     super(entries);
   }
 
   touch(key: string, create: () => V): V {
+    if (key === this.newest) {
+      const hit = super.get(key);
+      if (hit !== undefined) return hit;
+    }
     let value = super.get(key);
     if (value !== undefined) super.delete(key);
     else value = create();
     super.set(key, value);
+    this.newest = key;
     while (this.size > this.cap) super.delete(this.keys().next().value as string);
     return value;
   }
@@ -194,7 +202,24 @@ export class BoundedMap<V> extends Map<string, V> {
   put(key: string, value: V): void {
     super.delete(key);
     super.set(key, value);
+    this.newest = key;
     while (this.size > this.cap) super.delete(this.keys().next().value as string);
+  }
+
+  override set(key: string, value: V): this {
+    // A plain set of another key may append after the newest: forget it.
+    if (key !== this.newest) this.newest = undefined;
+    return super.set(key, value);
+  }
+
+  override delete(key: string): boolean {
+    if (key === this.newest) this.newest = undefined;
+    return super.delete(key);
+  }
+
+  override clear(): void {
+    this.newest = undefined;
+    super.clear();
   }
 
   toJSON(): Array<[string, V]> {
