@@ -1,31 +1,35 @@
 /**
  * Groups packets into batches per Kafka partition of their key (the source address; ARP: the
  * sender address; otherwise the source MAC), so that one host's packets always travel in the
- * same partition, in capture order. A group is emitted when it holds batchMaxPackets packets,
- * or about batchMaxBytes encoded bytes, or when its first packet waited batchMaxDelayMs.
+ * same partition, in capture order. Packets are Avro-encoded as they are added (a group holds
+ * bytes, not Packet objects: the decoded packets die young, which keeps the heap small). A group
+ * is emitted when it holds batchMaxPackets packets, or batchMaxBytes encoded bytes, or when its
+ * first packet waited batchMaxDelayMs.
  */
 import { partitionForKey } from '../common/bus/partitioner.ts';
 import type { Packet } from '../common/model.ts';
+import { PacketBatchBody } from '../common/serde/packet-batch-encoder.ts';
 
 export interface BatcherOptions {
   partitions: number;
   maxPackets: number;
   maxBytes: number;
   maxDelayMs: number;
-  /** Receives every full or expired group; key is the first packet's key (it maps to `partition`). */
-  emit: (partition: number, key: string, packets: Packet[]) => void;
+  /**
+   * Receives every full or expired group; key is the first packet's key (it maps to
+   * `partition`). The body is reused once emit returns: frame it (Publisher#frame) before.
+   */
+  emit: (partition: number, key: string, body: PacketBatchBody) => void;
   now?: () => number;
 }
 
 interface Group {
+  /** Key of the first packet; '' while the group is empty. */
   key: string;
-  packets: Packet[];
-  bytes: number;
+  body: PacketBatchBody;
   since: number;
 }
 
-/** Encoded size of a packet without its strings (varints, flags, union branches), roughly. */
-const FIXED_BYTES = 48;
 const KEY_CACHE_LIMIT = 1 << 16;
 
 export function packetKey(p: Packet): string {
@@ -34,23 +38,13 @@ export function packetKey(p: Packet): string {
   return p.srcMac;
 }
 
-export function estimateBytes(p: Packet): number {
-  let n = FIXED_BYTES + p.src.length + p.dst.length + p.srcMac.length + p.dstMac.length + p.vlanIds.length * 2;
-  if (p.dns !== null) n += 24 + p.dns.qname.length;
-  if (p.arp !== null) n += 40;
-  if (p.tlsSni !== null) n += p.tlsSni.length;
-  if (p.httpHost !== null) n += p.httpHost.length;
-  if (p.communityId !== null) n += p.communityId.length;
-  return n;
-}
-
 export class Batcher {
-  private readonly groups: Array<Group | null>;
+  private readonly groups: Group[];
   private readonly partitionOfKey = new Map<string, number>();
   private readonly now: () => number;
 
   constructor(private readonly options: BatcherOptions) {
-    this.groups = new Array<Group | null>(options.partitions).fill(null);
+    this.groups = Array.from({ length: options.partitions }, () => ({ key: '', body: new PacketBatchBody(), since: 0 }));
     this.now = options.now ?? Date.now;
   }
 
@@ -67,14 +61,14 @@ export class Batcher {
   add(p: Packet): void {
     const key = packetKey(p);
     const partition = this.partitionOf(key);
-    let group = this.groups[partition];
-    if (group === null) {
-      group = { key, packets: [], bytes: 0, since: this.now() };
-      this.groups[partition] = group;
+    const group = this.groups[partition];
+    const body = group.body;
+    if (body.count === 0) {
+      group.key = key;
+      group.since = this.now();
     }
-    group.packets.push(p);
-    group.bytes += estimateBytes(p);
-    if (group.packets.length >= this.options.maxPackets || group.bytes >= this.options.maxBytes) this.emit(partition);
+    body.add(p);
+    if (body.count >= this.options.maxPackets || body.bytes >= this.options.maxBytes) this.emit(partition);
   }
 
   /** Emits the groups whose first packet waited maxDelayMs or more; call it on a timer. */
@@ -82,25 +76,28 @@ export class Batcher {
     const limit = this.now() - this.options.maxDelayMs;
     for (let i = 0; i < this.groups.length; i++) {
       const g = this.groups[i];
-      if (g !== null && g.since <= limit) this.emit(i);
+      if (g.body.count > 0 && g.since <= limit) this.emit(i);
     }
   }
 
   /** Emits every non-empty group (end of input, shutdown). */
   flushAll(): void {
-    for (let i = 0; i < this.groups.length; i++) if (this.groups[i] !== null) this.emit(i);
+    for (let i = 0; i < this.groups.length; i++) if (this.groups[i].body.count > 0) this.emit(i);
   }
 
   get pendingPackets(): number {
     let n = 0;
-    for (const g of this.groups) if (g !== null) n += g.packets.length;
+    for (const g of this.groups) n += g.body.count;
     return n;
   }
 
   private emit(partition: number): void {
     const g = this.groups[partition];
-    if (g === null) return;
-    this.groups[partition] = null;
-    this.options.emit(partition, g.key, g.packets);
+    try {
+      this.options.emit(partition, g.key, g.body);
+    } finally {
+      g.body.reset();
+      g.key = '';
+    }
   }
 }

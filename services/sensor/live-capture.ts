@@ -101,7 +101,7 @@ export async function runLiveCapture(o: LiveCaptureOptions): Promise<void> {
     maxPackets: config.sensor.batchMaxPackets,
     maxBytes: config.sensor.batchMaxBytes,
     maxDelayMs: config.sensor.batchMaxDelayMs,
-    emit: (partition, key, packets) => publisher.send(partition, key, packets),
+    emit: (partition, key, body) => publisher.send(partition, key, publisher.frame(body), body.count),
   });
   const cap = new Cap();
   const buffer = Buffer.alloc(65535);

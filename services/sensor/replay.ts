@@ -9,7 +9,6 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Bus } from '../common/bus/port.ts';
 import type { Config } from '../common/config/schema.ts';
 import { errorLine } from '../common/errors.ts';
-import type { Packet } from '../common/model.ts';
 import type { Logger } from '../common/observability/logger.ts';
 import type { Serde } from '../common/serde/port.ts';
 import { topicNames, topicSpecs } from '../common/topics.ts';
@@ -71,13 +70,14 @@ export async function replayCaptures(o: ReplayOptions): Promise<ReplayResult> {
     counters,
     onError: (err) => o.logger.error({ err: errorLine(err) }, 'publishing a packet batch failed'),
   });
-  const ready: Array<[number, string, Packet[]]> = [];
+  // Framed at once (the batcher reuses a group's buffer), published in order afterwards.
+  const ready: Array<[number, string, Buffer, number]> = [];
   const batcher = new Batcher({
     partitions: config.kafka.partitions,
     maxPackets: config.sensor.batchMaxPackets,
     maxBytes: config.sensor.batchMaxBytes,
     maxDelayMs: config.sensor.batchMaxDelayMs,
-    emit: (partition, key, packets) => ready.push([partition, key, packets]),
+    emit: (partition, key, body) => ready.push([partition, key, publisher.frame(body), body.count]),
   });
   const publishReady = async () => {
     for (let i = 0; i < ready.length; i++) await publisher.publish(...ready[i]);

@@ -16,7 +16,10 @@
  *
  * If schemas/packet-batch.avsc changes, this file must change with it (the test fails otherwise).
  */
+import type avro from 'avsc';
+import { SerdeError } from '../errors.ts';
 import type { ArpInfo, DnsInfo, Packet, PacketBatch } from '../model.ts';
+import { avroType } from './avro-types.ts';
 
 /** Thrown inside the encoder for a value it does not handle; never escapes this module. */
 const UNENCODABLE = new Error('value not handled by the PacketBatch encoder');
@@ -33,7 +36,9 @@ const EMPTY = Buffer.alloc(0);
 
 let scratch = Buffer.allocUnsafe(1 << 20);
 /** Unaligned 32-bit access to scratch (copies cached string bytes four at a time). */
-let scratchView = new DataView(scratch.buffer, scratch.byteOffset, scratch.length);
+let scratchView: DataView<ArrayBufferLike> = new DataView(scratch.buffer, scratch.byteOffset, scratch.length);
+/** A view of the buffer being written (scratch, or a PacketBatchBody's): str() copies through it. */
+let targetView: DataView<ArrayBufferLike> = scratchView;
 
 /** How many batches went through avsc instead (a value the encoder does not handle). */
 export const packetBatchEncoderStats = { encoded: 0, fallbacks: 0 };
@@ -45,6 +50,7 @@ export const packetBatchEncoderStats = { encoded: 0, fallbacks: 0 };
 export function encodePacketBatch(batch: PacketBatch, header: Buffer = EMPTY): Buffer | null {
   let end: number;
   try {
+    targetView = scratchView;
     end = writeBatch(batch, header);
   } catch {
     // UNENCODABLE, or a TypeError from a value that is not even an object: avsc will tell.
@@ -57,6 +63,99 @@ export function encodePacketBatch(batch: PacketBatch, header: Buffer = EMPTY): B
   return out;
 }
 
+/**
+ * The packets of one batch, encoded as they are added, so that a batch being filled holds
+ * bytes rather than Packet objects (which would otherwise live long enough for the GC to move
+ * them to the old generation by the hundred thousand). `frame` then writes the whole message.
+ * The buffer is kept across batches: call `reset` once the framed message is taken.
+ */
+export class PacketBatchBody {
+  private buf: Buffer;
+  private view: DataView<ArrayBufferLike>;
+  /** Encoded bytes of the packets so far. */
+  bytes = 0;
+  count = 0;
+
+  constructor(initialBytes = 64 * 1024) {
+    this.buf = Buffer.allocUnsafe(initialBytes);
+    this.view = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.length);
+  }
+
+  /** Throws SerdeError (naming the field) for a packet that does not match the schema. */
+  add(p: Packet): void {
+    let end: number;
+    try {
+      this.reserve(packetBound(p));
+      targetView = this.view;
+      end = writePacket(this.buf, this.bytes, p);
+    } catch {
+      end = this.addThroughAvsc(p);
+    }
+    this.bytes = end;
+    this.count++;
+  }
+
+  /** header, the batch's fields and the packets added since the last reset, in a buffer of its own. */
+  frame(header: Buffer, sensorId: string, sensorHost: string, batchSeq: number): Buffer {
+    let b = ensure(header.length + 40 + 3 * (sensorId.length + sensorHost.length), 0);
+    header.copy(b, 0);
+    targetView = scratchView;
+    let pos = str(b, header.length, sensorId);
+    pos = str(b, pos, sensorHost);
+    pos = long(b, pos, batchSeq);
+    if (this.count > 0) pos = varint(b, pos, this.count);
+    b = scratch;
+    const out = Buffer.allocUnsafe(pos + this.bytes + 1);
+    b.copy(out, 0, 0, pos);
+    this.buf.copy(out, pos, 0, this.bytes);
+    out[pos + this.bytes] = 0;
+    return out;
+  }
+
+  reset(): void {
+    this.bytes = 0;
+    this.count = 0;
+    // One giant batch (a huge batchMaxPackets) should not pin its buffer forever.
+    if (this.buf.length > MAX_KEPT_BODY) this.replace(Buffer.allocUnsafe(64 * 1024), 0);
+  }
+
+  private reserve(more: number): void {
+    const need = this.bytes + more;
+    if (need <= this.buf.length) return;
+    let size = this.buf.length * 2;
+    while (size < need) size *= 2;
+    this.replace(Buffer.allocUnsafe(size), this.bytes);
+  }
+
+  private replace(buf: Buffer, keep: number): void {
+    this.buf.copy(buf, 0, 0, keep);
+    this.buf = buf;
+    this.view = new DataView(buf.buffer, buf.byteOffset, buf.length);
+  }
+
+  private addThroughAvsc(p: Packet): number {
+    const type = packetType();
+    let bytes: Buffer;
+    try {
+      bytes = type.toBuffer(p);
+    } catch (err) {
+      const paths: string[] = [];
+      type.isValid(p, { errorHook: (path) => paths.push(path.join('.')) });
+      throw new SerdeError(`packetBatch: packet does not match its schema${paths.length ? ` at ${paths.slice(0, 3).join(', ')}` : ''}: ${(err as Error).message}`, { cause: err });
+    }
+    packetBatchEncoderStats.fallbacks++;
+    this.reserve(bytes.length);
+    bytes.copy(this.buf, this.bytes);
+    return this.bytes + bytes.length;
+  }
+}
+
+const MAX_KEPT_BODY = 16 << 20;
+
+function packetType(): avro.Type {
+  return ((avroType('packetBatch') as avro.types.RecordType).fields[3].type as avro.types.ArrayType).itemsType;
+}
+
 function ensure(end: number, keep: number): Buffer {
   if (end > scratch.length) {
     let size = scratch.length * 2;
@@ -65,6 +164,7 @@ function ensure(end: number, keep: number): Buffer {
     scratch.copy(bigger, 0, 0, keep);
     scratch = bigger;
     scratchView = new DataView(scratch.buffer, scratch.byteOffset, scratch.length);
+    targetView = scratchView;
   }
   return scratch;
 }
@@ -360,8 +460,8 @@ function str(b: Buffer, pos: number, s: string): number {
   if (cached !== undefined) {
     let i = cached >>> 8;
     const end = i + (cached & 0xff);
-    // b is scratch (the only buffer the encoder writes to).
-    for (; i + 4 <= end; i += 4, pos += 4) scratchView.setUint32(pos, arenaView.getUint32(i, true), true);
+    // targetView views b.
+    for (; i + 4 <= end; i += 4, pos += 4) targetView.setUint32(pos, arenaView.getUint32(i, true), true);
     for (; i < end; i++) b[pos++] = arena[i];
     return pos;
   }

@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import type { Packet, PacketBatch } from '../../../../services/common/model.ts';
 import { avroType } from '../../../../services/common/serde/avro-types.ts';
-import { encodePacketBatch, packetBatchEncoderStats } from '../../../../services/common/serde/packet-batch-encoder.ts';
+import { encodePacketBatch, PacketBatchBody, packetBatchEncoderStats } from '../../../../services/common/serde/packet-batch-encoder.ts';
 import { SingleObjectSerde } from '../../../../services/common/serde/single-object-serde.ts';
 import { newPacket } from '../../../../services/sensor/decode/packet-record.ts';
 import { openCaptureFile } from '../../../../services/sensor/capture-source.ts';
@@ -150,5 +150,46 @@ describe('PacketBatch encoder', () => {
     expect(() => serde.encode('packetBatch', notRecord)).toThrow(/packets\.0\.dns/);
     expect(() => serde.encode('packetBatch', null as unknown as PacketBatch)).toThrow();
     expect(packetBatchEncoderStats.fallbacks).toBeGreaterThanOrEqual(before + 6);
+  });
+
+  it('builds the same bytes packet by packet (PacketBatchBody), reusing its buffer across batches', async () => {
+    const header = Buffer.from([0, 0, 0, 0, 42]);
+    const body = new PacketBatchBody(256);
+    let seq = 0;
+    for (const file of ['dnstunnel/iodine_null_records_active.pcap', 'linktypes/vlan_tagged_mixed_zeek.pcap', 'arpspoof/arp_spoof_gateway_mac_change.pcap']) {
+      for await (const packets of await openCaptureFile(path.join(pcapDir, file), { communityId: true })) {
+        for (let start = 0; start < packets.length; start += 333) {
+          const slice = packets.slice(start, start + 333);
+          for (const p of slice) body.add(p);
+          expect(body.count).toBe(slice.length);
+          const batch = { sensorId: 'sensor-\u00e9', sensorHost: 'lab-1', batchSeq: 2 ** 33 + seq, packets: slice };
+          const framed = body.frame(header, batch.sensorId, batch.sensorHost, batch.batchSeq);
+          expect(framed.subarray(0, 5).equals(header)).toBe(true);
+          expect(framed.subarray(5).equals(type.toBuffer(batch)), `${file} at ${start}`).toBe(true);
+          expect(body.bytes).toBe(framed.length - type.toBuffer({ ...batch, packets: [] }).length - header.length - (slice.length < 64 ? 1 : 2));
+          body.reset();
+          seq++;
+        }
+      }
+    }
+    expect(seq).toBeGreaterThan(5);
+    const empty = body.frame(header, 'a', 'b', 0);
+    expect(empty.subarray(5).equals(type.toBuffer({ sensorId: 'a', sensorHost: 'b', batchSeq: 0, packets: [] }))).toBe(true);
+  });
+
+  it('PacketBatchBody hands a packet it does not handle to avsc: its default bytes, or a SerdeError naming the field', () => {
+    const body = new PacketBatchBody();
+    const missing = packet({ srcPort: 80 });
+    delete (missing as Partial<Packet>).ifIndex;
+    body.add(missing);
+    body.add(packet({ dstPort: 443 }));
+    const framed = body.frame(Buffer.alloc(0), 's', 'h', 1);
+    const decoded = type.fromBuffer(framed) as PacketBatch;
+    expect(decoded.packets.map((p) => [p.ifIndex, p.srcPort, p.dstPort])).toEqual([[0, 80, -1], [0, -1, 443]]);
+    const wrong = packet({});
+    (wrong as unknown as { ttl: string }).ttl = '64';
+    expect(() => body.add(wrong)).toThrow(/NS_ERR_SERDE|ttl/);
+    expect(() => body.add(wrong)).toThrow(/at ttl/);
+    expect(body.count).toBe(2);
   });
 });
