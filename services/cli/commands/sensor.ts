@@ -1,7 +1,8 @@
 /**
- * `netsentinel sensor --iface X [--filter BPF] [--snaplen N] [--buffer-size MiB]` captures live
- * traffic and publishes it to Kafka until SIGINT/SIGTERM; `netsentinel sensor --list-interfaces`
- * lists what can be captured. Live capture needs the optional `cap` addon (libpcap).
+ * `netsentinel sensor --iface X [--filter BPF] [--[no-]promisc] [--snaplen N] [--buffer-size MiB]`
+ * captures live traffic and publishes it to Kafka until SIGINT/SIGTERM, then prints one summary
+ * line with libpcap's counters; `netsentinel sensor --list-interfaces` lists what can be
+ * captured. Live capture needs the optional native addon @netsentinel/pcap (or cap) and libpcap.
  */
 import type { Command } from 'commander';
 import { createKafkaBus } from '../../common/bus/kafka-bus.ts';
@@ -11,7 +12,7 @@ import { createLogger } from '../../common/observability/logger.ts';
 import { createSerde } from '../../common/serde/create-serde.ts';
 import { topicNames } from '../../common/topics.ts';
 import { HeartbeatEmitter } from '../../sensor/heartbeat.ts';
-import { listInterfaces, runLiveCapture } from '../../sensor/live-capture.ts';
+import { captureSummary, listInterfaces, runLiveCapture } from '../../sensor/live-capture.ts';
 import { newCounters } from '../../sensor/sensor-counters.ts';
 import { loadSensorIdentity } from '../../sensor/sensor-identity.ts';
 
@@ -38,8 +39,9 @@ export function registerSensor(program: Command): void {
     .description('capture live traffic from an interface (libpcap) and publish it to Kafka')
     .option('-i, --iface <name>', 'interface to capture on')
     .option('-f, --filter <bpf>', 'BPF filter expression')
-    .option('--promisc', 'promiscuous mode (always on with the cap addon)')
-    .option('--snaplen <bytes>', 'bytes decoded per packet')
+    .option('--promisc', 'promiscuous mode (the default, sensor.promiscuous)')
+    .option('--no-promisc', 'capture only the traffic addressed to this host')
+    .option('--snaplen <bytes>', 'bytes captured per packet, 64 to 262144 (default sensor.snaplen, 262144)')
     .option('--buffer-size <MiB>', 'libpcap kernel buffer size in MiB')
     .option('--list-interfaces', 'list the interfaces that can be captured and exit')
     .option('-c, --config <file>', 'configuration file (JSON or YAML)')
@@ -75,11 +77,11 @@ export function registerSensor(program: Command): void {
       process.once('SIGTERM', onSignal);
       try {
         heartbeat.start();
-        await runLiveCapture({
+        const result = await runLiveCapture({
           iface: opts.iface, filter: config.sensor.filter, snaplen: config.sensor.snaplen, bufferSizeMb: config.sensor.bufferSizeMb,
-          config, bus, serde, logger, identity, counters, signal: abort.signal,
+          promiscuous: config.sensor.promiscuous, config, bus, serde, logger, identity, counters, signal: abort.signal,
         });
-        process.stdout.write(`captured ${counters.packetsSeen} packets on ${opts.iface}; ${counters.packetsPublished} published, ${counters.packetsDropped} dropped, sensor ${identity.id}\n`);
+        process.stdout.write(`${captureSummary(opts.iface, counters, result, identity.id)}\n`);
       } finally {
         process.off('SIGINT', onSignal);
         process.off('SIGTERM', onSignal);
