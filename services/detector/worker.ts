@@ -116,18 +116,40 @@ export class DetectorWorker {
     }
   }
 
+  /**
+   * A Kafka batch can hold hundreds of thousands of packets (4 MiB per partition per fetch):
+   * it is decoded and folded in steps of about detector.stepMaxPackets, each step committed to
+   * the store and its alerts published before the next is decoded, so memory stays bounded.
+   * Exactly-once still holds: only the last committed step's alerts can be unpublished at a
+   * crash, and that is the outbox the engine re-emits on redelivery.
+   */
   async onBatch(batch: PartitionBatch): Promise<void> {
-    const messages: BatchMessage[] = [];
-    const dead: IncomingMessage[] = [];
-    const reasons: string[] = [];
-    for (const m of batch.messages) {
+    const limit = this.o.config.detector.stepMaxPackets;
+    let messages: BatchMessage[] = [];
+    let dead: IncomingMessage[] = [];
+    let reasons: string[] = [];
+    let packets = 0;
+    for (let i = 0; i < batch.messages.length; i++) {
+      const m = batch.messages[i];
       try {
-        messages.push({ offset: m.offset, batch: await this.o.serde.decode('packetBatch', m.value) });
+        const decoded = await this.o.serde.decode('packetBatch', m.value);
+        messages.push({ offset: m.offset, batch: decoded });
+        packets += decoded.packets.length;
       } catch (err) {
         dead.push(m);
         reasons.push((err as Error).message);
       }
+      if (packets >= limit || i === batch.messages.length - 1) {
+        await this.step(batch.partition, messages, dead, reasons);
+        messages = [];
+        dead = [];
+        reasons = [];
+        packets = 0;
+      }
     }
+  }
+
+  private async step(partition: number, messages: BatchMessage[], dead: IncomingMessage[], reasons: string[]): Promise<void> {
     if (dead.length > 0) {
       await this.o.bus.produce(
         this.topics.dlq,
@@ -138,10 +160,10 @@ export class DetectorWorker {
         })),
       );
       dlqTotal.inc(dead.length);
-      this.o.logger.warn({ partition: batch.partition, count: dead.length, reason: reasons[0] }, 'undecodable messages sent to the DLQ');
+      this.o.logger.warn({ partition, count: dead.length, reason: reasons[0] }, 'undecodable messages sent to the DLQ');
     }
     if (messages.length === 0) return;
-    const result = await this.engine.process(batch.partition, messages);
+    const result = await this.engine.process(partition, messages);
     packetsTotal.inc(result.packets);
     batchesTotal.inc({ outcome: result.skippedMessages === messages.length ? 'replayed' : 'applied' });
     if (result.alerts.length > 0) {

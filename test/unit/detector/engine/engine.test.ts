@@ -60,4 +60,37 @@ describe('DetectionEngine', () => {
     const active = loadConfig({ env: {}, overrides: { 'detector.suppressions': [{ ...rule, expires: '2030-01-01T00:00:00Z' }] } });
     expect((await new DetectionEngine(active, new MemoryStore(), 't').process(0, [{ offset: '0', batch: batch(scan) }])).alerts).toEqual([]);
   });
+  it('hands a partition back and forth between workers without stale cached state', async () => {
+    const cut = (i: number) => [{ offset: String(i), batch: batch(scan.slice(i * 8, i * 8 + 8)) }];
+    const single = new DetectionEngine(config, new MemoryStore(), 't');
+    const expected = [];
+    for (let i = 0; i < 5; i++) expected.push(...(await single.process(0, cut(i))).alerts);
+    // Workers A and B share one store; A keeps its state in memory between its batches and
+    // must notice that B advanced the partition in between (A, B, A, A, B).
+    const store = new MemoryStore();
+    const a = new DetectionEngine(config, store, 't');
+    const b = new DetectionEngine(config, store, 't');
+    const got = [];
+    for (const [i, engine] of [a, b, a, a, b].entries()) got.push(...(await engine.process(0, cut(i))).alerts);
+    expect(got.map((x) => [x.id, x.revision, x.count])).toEqual(expected.map((x) => [x.id, x.revision, x.count]));
+    expect(expected.length).toBeGreaterThan(0);
+  });
+
+  it('drops its cached state when a commit fails, so a retry starts from the store', async () => {
+    const store = new MemoryStore();
+    const engine = new DetectionEngine(config, store, 't');
+    await engine.process(0, [{ offset: '0', batch: batch(scan.slice(0, 10)) }]);
+    const commit = store.commit.bind(store);
+    store.commit = async () => {
+      throw new Error('redis down');
+    };
+    await expect(engine.process(0, [{ offset: '1', batch: batch(scan.slice(10, 20)) }])).rejects.toThrow('redis down');
+    store.commit = commit;
+    const retry = await engine.process(0, [{ offset: '1', batch: batch(scan.slice(10, 20)) }]);
+    const reference = new DetectionEngine(config, new MemoryStore(), 't');
+    await reference.process(0, [{ offset: '0', batch: batch(scan.slice(0, 10)) }]);
+    const want = await reference.process(0, [{ offset: '1', batch: batch(scan.slice(10, 20)) }]);
+    expect(retry.alerts.map((x) => [x.id, x.revision, x.count])).toEqual(want.alerts.map((x) => [x.id, x.revision, x.count]));
+    expect(want.alerts.length).toBeGreaterThan(0);
+  });
 });

@@ -1,0 +1,170 @@
+/**
+ * Detector throughput (not a test; prints figures). On the benchmark capture (the shared
+ * captures repeated, bench/sensor-capture.ts):
+ *   1. `analyze` (in process, in-memory state): packets/s;
+ *   2. Suricata 7 on the same file, with and without EVE output, if `suricata` is installed;
+ *   3. end to end with one worker: a `detector` worker process (bench/detector-worker-child.ts)
+ *      is started, then the capture is replayed at full speed into Kafka; time from the first
+ *      packet produced to the worker group's last committed batch (Kafka's committed offsets);
+ *   4. the same worker alone on the filled topic (a new consumer group): packets/s of the
+ *      worker itself, its Redis round trips per 1,000 packets and its peak RSS.
+ * Needs NETSENTINEL_KAFKA_BROKERS, NETSENTINEL_REDIS_URL (and NETSENTINEL_REGISTRY_URL): e.g.
+ * after `npm run services:up`.
+ *
+ *   node --import tsx bench/detector-pipeline.ts [minPackets=1000000] [--skip-e2e]
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { Kafka } from 'kafkajs';
+import { createKafkaBus, kafkaClientConfig } from '../services/common/bus/kafka-bus.ts';
+import { loadConfig } from '../services/common/config/load.ts';
+import type { Config } from '../services/common/config/schema.ts';
+import { createLogger } from '../services/common/observability/logger.ts';
+import { createSerde } from '../services/common/serde/create-serde.ts';
+import { topicNames } from '../services/common/topics.ts';
+import { analyzeFiles } from '../services/detector/analyze-runner.ts';
+import { replayCaptures } from '../services/sensor/replay.ts';
+import { loadSensorIdentity } from '../services/sensor/sensor-identity.ts';
+import { benchCapture, repoRoot } from './sensor-capture.ts';
+
+const args = process.argv.slice(2);
+const minPackets = Number(args.find((a) => /^\d+$/.test(a)) ?? 1_000_000);
+const skipE2e = args.includes('--skip-e2e');
+const logger = createLogger({ level: 'fatal' });
+const k = (n: number) => `${(n / 1000).toFixed(0)} k`;
+
+const { file, packets } = await benchCapture(minPackets);
+console.log(`capture: ${file}, ${packets} packets`);
+
+// 1. analyze
+const analyzed = await analyzeFiles(loadConfig({ env: {} }), [file]);
+const analyzeRate = analyzed.packets / analyzed.seconds;
+console.log(`analyze: ${analyzed.packets} packets in ${analyzed.seconds.toFixed(2)} s = ${k(analyzeRate)} packets/s, ${analyzed.incidents.length} incidents, ${analyzed.alerts.length} alert revisions; RSS ${(process.memoryUsage().rss / 1e6).toFixed(0)} MB`);
+
+// 2. Suricata
+function suricata(eve: boolean): number | null {
+  const out = mkdtempSync(path.join(tmpdir(), 'ns-bench-suricata-'));
+  try {
+    const started = process.hrtime.bigint();
+    const run = spawnSync('suricata', ['-r', file, '-k', 'none', '--runmode', 'single', '-l', out, ...(eve ? [] : ['--set', 'outputs.1.eve-log.enabled=no'])], { stdio: 'ignore' });
+    if (run.error || run.status !== 0) return null;
+    return Number(process.hrtime.bigint() - started) / 1e9;
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
+}
+const best = (f: () => number | null) => {
+  const runs = [f(), f()].filter((x): x is number => x !== null);
+  return runs.length ? Math.min(...runs) : null;
+};
+const withEve = best(() => suricata(true));
+const withoutEve = best(() => suricata(false));
+const suricataRates = { eve: withEve ? packets / withEve : null, noEve: withoutEve ? packets / withoutEve : null };
+if (suricataRates.eve && suricataRates.noEve) {
+  console.log(`suricata 7 (no rules loaded, --runmode single, wall time incl. start): with EVE ${k(suricataRates.eve)} packets/s, without EVE ${k(suricataRates.noEve)} packets/s`);
+  console.log(`analyze / suricata without EVE = ${(analyzeRate / suricataRates.noEve).toFixed(2)} (target >= 1.0); issue's reference 460 k/s: ${(analyzeRate / 460_000).toFixed(2)}`);
+} else console.log('suricata: not installed or failed (apt-get install -t bookworm-backports suricata)');
+
+if (skipE2e) process.exit(0);
+if (!process.env.NETSENTINEL_KAFKA_BROKERS || !process.env.NETSENTINEL_REDIS_URL) {
+  console.error('bench/detector-pipeline: set NETSENTINEL_KAFKA_BROKERS, NETSENTINEL_REDIS_URL (and NETSENTINEL_REGISTRY_URL), e.g. after npm run services:up');
+  process.exit(2);
+}
+
+const id = randomUUID().slice(0, 8);
+const stateDir = mkdtempSync(path.join(tmpdir(), 'ns-bench-det-'));
+const env = (group: string): Record<string, string> => ({
+  NETSENTINEL_TOPICS_PREFIX: `bench-det-${id}.`,
+  NETSENTINEL_DETECTOR_GROUP_ID: group,
+  NETSENTINEL_REDIS_KEY_PREFIX: `bench-det-${group}:`,
+  NETSENTINEL_METRICS_ENABLED: 'false',
+  NETSENTINEL_SENSOR_STATE_DIR: stateDir,
+});
+const configFor = (group: string): Readonly<Config> => loadConfig({ env: { ...process.env, ...env(group) } });
+
+interface ChildReport {
+  roundTrips: number;
+  batches: number;
+  firstBatchAt: number;
+  lastBatchAt: number;
+  peakRss: number;
+}
+
+async function startChild(group: string): Promise<{ child: ChildProcess; report: () => Promise<ChildReport> }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(repoRoot, 'bench/detector-worker-child.ts')], { env: { ...process.env, ...env(group) }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const lines = createInterface({ input: child.stdout! });
+  const queue: string[] = [];
+  const waiters: Array<(line: string) => void> = [];
+  lines.on('line', (line) => (waiters.length ? waiters.shift()!(line) : queue.push(line)));
+  const next = () => new Promise<string>((resolve) => (queue.length ? resolve(queue.shift()!) : waiters.push(resolve)));
+  const first = await next();
+  if (first !== 'ready') throw new Error(`worker child: ${first}`);
+  return {
+    child,
+    report: async () => {
+      child.kill('SIGTERM');
+      return JSON.parse(await next()) as ChildReport;
+    },
+  };
+}
+
+async function waitCaughtUp(config: Readonly<Config>, timeoutMs: number): Promise<number> {
+  const admin = new Kafka(kafkaClientConfig(config, logger)).admin();
+  await admin.connect();
+  const topic = topicNames(config).packets;
+  try {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      const ends = await admin.fetchTopicOffsets(topic);
+      const [committed] = await admin.fetchOffsets({ groupId: config.detector.groupId, topics: [topic] });
+      if (ends.every((e) => Number(e.high) === 0 || Number(committed?.partitions.find((p) => p.partition === e.partition)?.offset ?? -1) >= Number(e.high))) return Date.now();
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error(`worker group ${config.detector.groupId} did not catch up in ${timeoutMs} ms`);
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+const children: ChildProcess[] = [];
+try {
+  // 3. end to end: worker first, then the replay
+  const e2eGroup = `bench-det-e2e-${id}`;
+  const e2eConfig = configFor(e2eGroup);
+  const serde = createSerde(e2eConfig, logger);
+  await serde.init();
+  const bus = createKafkaBus(e2eConfig, logger);
+  await bus.ensureTopics((await import('../services/common/topics.ts')).topicSpecs(e2eConfig));
+  const e2e = await startChild(e2eGroup);
+  children.push(e2e.child);
+  const t0 = Date.now();
+  const replayed = await replayCaptures({ files: [file], speed: Infinity, config: e2eConfig, bus, serde, logger, identity: loadSensorIdentity(e2eConfig.sensor) });
+  const replaySeconds = (Date.now() - t0) / 1000;
+  const t1 = await waitCaughtUp(e2eConfig, 600_000);
+  const e2eReport = await e2e.report();
+  await bus.close();
+  const e2eSeconds = (t1 - t0) / 1000;
+  const published = replayed.counters.packetsPublished;
+  console.log(`replay alone into Kafka: ${k(published / replaySeconds)} packets/s`);
+  console.log(`end to end, 1 worker (replay -> Kafka -> worker -> Redis -> alerts, first packet produced to last batch committed): ${published} packets in ${e2eSeconds.toFixed(2)} s = ${k(published / e2eSeconds)} packets/s`);
+  if (suricataRates.eve) console.log(`  / suricata with EVE = ${(published / e2eSeconds / suricataRates.eve).toFixed(2)}; issue's reference 143 k/s: ${(published / e2eSeconds / 143_000).toFixed(2)} (target >= 1.0, i.e. >= 150 k/s)`);
+  console.log(`  Redis round trips: ${e2eReport.roundTrips} = ${((e2eReport.roundTrips / published) * 1000).toFixed(2)} per 1,000 packets (target <= 20); worker peak RSS ${(e2eReport.peakRss / 1e6).toFixed(0)} MB`);
+
+  // 4. the worker alone on the filled topic
+  const soloGroup = `bench-det-solo-${id}`;
+  const solo = await startChild(soloGroup);
+  children.push(solo.child);
+  const s0 = Date.now();
+  const s1 = await waitCaughtUp(configFor(soloGroup), 600_000);
+  const soloReport = await solo.report();
+  const workerSeconds = (soloReport.lastBatchAt - soloReport.firstBatchAt) / 1000;
+  console.log(`worker alone on a filled topic: ${published} packets, first to last batch ${workerSeconds.toFixed(2)} s = ${k(published / workerSeconds)} packets/s (${((s1 - s0) / 1000).toFixed(2)} s incl. group join); ${soloReport.batches} partition batches`);
+  console.log(`  Redis round trips: ${soloReport.roundTrips} = ${((soloReport.roundTrips / published) * 1000).toFixed(2)} per 1,000 packets; peak RSS ${(soloReport.peakRss / 1e6).toFixed(0)} MB`);
+} finally {
+  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+  rmSync(stateDir, { recursive: true, force: true });
+}

@@ -1,0 +1,47 @@
+/**
+ * One detector worker for bench/detector-pipeline.ts (not run by hand): the same objects as
+ * `netsentinel detector` (Kafka bus, serde, Redis store, DetectorWorker), configured from the
+ * environment. Prints "ready" once it consumes, and on SIGTERM one JSON line with its Redis
+ * round trips, packets, batches and peak RSS, then exits.
+ */
+import { createKafkaBus } from '../services/common/bus/kafka-bus.ts';
+import { loadConfig } from '../services/common/config/load.ts';
+import { createLogger } from '../services/common/observability/logger.ts';
+import { createSerde } from '../services/common/serde/create-serde.ts';
+import { createRedisStore } from '../services/common/state/redis-store.ts';
+import { DetectorWorker } from '../services/detector/worker.ts';
+
+const config = loadConfig({});
+const logger = createLogger({ level: 'fatal' });
+const serde = createSerde(config, logger);
+await serde.init();
+const bus = createKafkaBus(config, logger);
+const store = createRedisStore(config, 'bench-detector');
+let batches = 0;
+let firstBatchAt = 0;
+let lastBatchAt = 0;
+const worker = new DetectorWorker({ config, bus, serde, store, logger, onFatal: () => process.exit(1) });
+const onBatch = worker.onBatch.bind(worker);
+worker.onBatch = async (batch) => {
+  if (firstBatchAt === 0) firstBatchAt = Date.now();
+  await onBatch(batch);
+  batches++;
+  lastBatchAt = Date.now();
+};
+let peakRss = process.memoryUsage().rss;
+const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 100);
+await worker.start();
+process.stdout.write('ready\n');
+process.once('SIGTERM', () => {
+  clearInterval(sampler);
+  peakRss = Math.max(peakRss, process.memoryUsage().rss);
+  const report = { roundTrips: store.roundTrips, batches, firstBatchAt, lastBatchAt, peakRss, rss: process.memoryUsage().rss };
+  void worker
+    .stop()
+    .then(() => bus.close())
+    .then(() => store.close())
+    .finally(() => {
+      process.stdout.write(`${JSON.stringify(report)}\n`);
+      process.exit(0);
+    });
+});
