@@ -72,6 +72,8 @@ class Pcap : public Nan::ObjectWrap {
 
     char *buffer_data;
     size_t buffer_length;
+    // Keeps the packet buffer alive while open: the addon writes into its memory.
+    Nan::Persistent<Object> buffer_ref;
 
     Pcap() : async_res("netsentinel-pcap:packet") {
       pcap_handle = nullptr;
@@ -119,6 +121,7 @@ class Pcap : public Nan::ObjectWrap {
         pcap_handle = nullptr;
         buffer_data = nullptr;
         buffer_length = 0;
+        buffer_ref.Reset();
         closing = false;
         Unref();
       }
@@ -132,6 +135,7 @@ class Pcap : public Nan::ObjectWrap {
       }
       buffer_data = nullptr;
       buffer_length = 0;
+      buffer_ref.Reset();
     }
 
     static void EmitPacket(u_char* user,
@@ -354,6 +358,7 @@ class Pcap : public Nan::ObjectWrap {
 
       obj->buffer_data = Buffer::Data(buffer_obj);
       obj->buffer_length = Buffer::Length(buffer_obj);
+      obj->buffer_ref.Reset(Nan::To<Object>(buffer_obj).ToLocalChecked());
 
       if (pcap_set_snaplen(obj->pcap_handle, snaplen) != 0) {
         obj->abandon();
