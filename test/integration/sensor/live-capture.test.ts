@@ -1,13 +1,16 @@
 /**
- * Live capture (needs root and the cap addon): a network namespace of our own, joined to the
- * root namespace by a veth pair whose root end has no address (nothing changes in the host's
- * routing). Inside the namespace a bounded burst of UDP datagrams is sent to a static neighbour on
- * the link; the sensor captures on the root end, publishes to the real Kafka, and the datagrams
- * are found in the packets topic. The namespace and the link are removed in finally.
+ * Live capture (needs root and the @netsentinel/pcap addon): a network namespace of our own,
+ * joined to the root namespace by a veth pair whose root end has no address (nothing changes in
+ * the host's routing). Inside the namespace a bounded burst of UDP datagrams is sent to a static
+ * neighbour whose MAC is not the root end's, so the root namespace discards the frames as "other
+ * host" and never routes them; the sensor captures on the root end with a small snaplen,
+ * publishes to the real Kafka, and the datagrams are found in the packets topic, cut at the
+ * snaplen, with libpcap's counters in the result, the counters and the last heartbeat. The
+ * namespace and the link are removed in finally.
  */
 import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
@@ -16,7 +19,8 @@ import { loadConfig } from '../../../services/common/config/load.ts';
 import { createLogger } from '../../../services/common/observability/logger.ts';
 import { createSerde } from '../../../services/common/serde/create-serde.ts';
 import { topicNames } from '../../../services/common/topics.ts';
-import { runLiveCapture } from '../../../services/sensor/live-capture.ts';
+import { HeartbeatEmitter } from '../../../services/sensor/heartbeat.ts';
+import { captureSummary, runLiveCapture } from '../../../services/sensor/live-capture.ts';
 import { newCounters } from '../../../services/sensor/sensor-counters.ts';
 import { loadSensorIdentity } from '../../../services/sensor/sensor-identity.ts';
 import { servicesEnv } from '../../setup/global-services.ts';
@@ -46,27 +50,43 @@ describe('live capture', () => {
       ip('link', 'set', rootEnd, 'up');
       ip('netns', 'exec', ns, 'ip', 'addr', 'add', '10.254.77.2/24', 'dev', nsEnd);
       ip('netns', 'exec', ns, 'ip', 'link', 'set', nsEnd, 'up');
-      const mac = readFileSync(`/sys/class/net/${rootEnd}/address`, 'utf8').trim();
-      ip('netns', 'exec', ns, 'ip', 'neigh', 'add', '10.254.77.1', 'lladdr', mac, 'dev', nsEnd);
+      ip('netns', 'exec', ns, 'ip', 'neigh', 'add', '10.254.77.1', 'lladdr', '02:00:00:4e:53:02', 'dev', nsEnd);
 
       const counters = newCounters();
+      const identity = loadSensorIdentity(config.sensor);
+      const heartbeat = new HeartbeatEmitter({
+        bus, serde, topic: topicNames(config).heartbeats, identity, mode: 'live', input: rootEnd,
+        intervalMs: 60_000, counters, onError: () => {},
+      });
       const abort = new AbortController();
+      const snaplen = 96;
       const capture = runLiveCapture({
-        iface: rootEnd, filter: 'udp port 9999', snaplen: 262_144, bufferSizeMb: 4, config, bus, serde, logger,
-        identity: loadSensorIdentity(config.sensor), counters, signal: abort.signal,
+        iface: rootEnd, filter: 'udp port 9999', snaplen, bufferSizeMb: 4, promiscuous: false, config, bus, serde, logger,
+        identity, counters, signal: abort.signal,
       });
       await new Promise((r) => setTimeout(r, 1000));
-      // A bounded burst of 20 UDP datagrams from inside the namespace (node, since the test
-      // machines have no ping): one every 10 ms, then the process exits.
+      // A bounded burst of 20 UDP datagrams of 300 bytes from inside the namespace (node, since
+      // the test machines have no ping): one every 10 ms, then the process exits.
       const burst =
-        "const s=require('dgram').createSocket('udp4');let n=0;const t=setInterval(()=>{s.send('netsentinel',9999,'10.254.77.1');if(++n===20){clearInterval(t);setTimeout(()=>s.close(),50);}},10);";
+        "const s=require('dgram').createSocket('udp4');const b=Buffer.alloc(300,0x6e);let n=0;const t=setInterval(()=>{s.send(b,9999,'10.254.77.1');if(++n===20){clearInterval(t);setTimeout(()=>s.close(),50);}},10);";
       execFileSync('ip', ['netns', 'exec', ns, process.execPath, '-e', burst], { stdio: 'ignore', timeout: 10_000 });
       await new Promise((r) => setTimeout(r, 500));
       abort.abort();
-      await capture;
-      expect(counters.packetsSeen).toBeGreaterThanOrEqual(20);
+      const result = await capture;
+      expect(counters.packetsSeen).toBe(20);
+      // 14 Ethernet + 20 IPv4 + 8 UDP + 300 payload bytes per frame.
+      expect(counters.bytesSeen).toBe(20 * 342);
+      expect(result).toMatchObject({ addon: '@netsentinel/pcap', linkType: 'ETHERNET', promiscuous: false, snaplen });
+      expect(result.stats?.received).toBeGreaterThanOrEqual(20);
+      expect(result.stats?.dropped).toBe(0);
+      expect(counters.packetsDroppedByCapture).toBe(result.stats?.dropped);
+      expect(heartbeat.record('stopped').packetsDropped).toBe(counters.packetsDropped + counters.packetsDroppedByCapture);
+      const summary = captureSummary(rootEnd, counters, result, identity.id);
+      expect(summary).toContain(`captured 20 packets on ${rootEnd} (not promiscuous, snaplen ${snaplen}); 20 published, 0 dropped by the sensor`);
+      expect(summary).toMatch(/libpcap \d+ received, 0 dropped by the kernel, \d+ by the interface/);
 
       let echoes = 0;
+      const found: Array<{ capLength: number; length: number; ts: number }> = [];
       const sub = await bus.consume({
         groupId: `it-live-${id}`,
         topics: [topicNames(config).packets],
@@ -74,7 +94,10 @@ describe('live capture', () => {
         onBatch: async (b) => {
           for (const m of b.messages) {
             for (const p of (await serde.decode('packetBatch', m.value)).packets) {
-              if (p.src === '10.254.77.2' && p.dst === '10.254.77.1' && p.protocol === 17 && p.dstPort === 9999) echoes++;
+              if (p.src === '10.254.77.2' && p.dst === '10.254.77.1' && p.protocol === 17 && p.dstPort === 9999) {
+                echoes++;
+                found.push({ capLength: p.capLength, length: p.length, ts: p.ts });
+              }
             }
           }
         },
@@ -83,6 +106,12 @@ describe('live capture', () => {
       while (echoes < 20 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
       await sub.stop();
       expect(echoes).toBe(20);
+      // Cut by libpcap at the snaplen; the records keep the wire length and the kernel's time.
+      const now = Date.now() * 1000;
+      for (const p of found) {
+        expect(p).toMatchObject({ capLength: snaplen, length: 342 });
+        expect(Math.abs(p.ts - now)).toBeLessThan(120_000_000);
+      }
     } finally {
       await bus.close();
       try {
