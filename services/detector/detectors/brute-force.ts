@@ -51,14 +51,18 @@ export const bruteForce: Detector<State> = {
       family: 'brute_force',
       key: `${p.src}>${p.dstPort}`,
       severity: j.severity,
-      title: `Brute force: ${p.src} made ${n} ${service} connection attempts to ${hosts.size === 1 ? p.dst : `${hosts.size} hosts`} in ${cfg.windowSeconds} s`,
+      get title() {
+        return `Brute force: ${p.src} made ${n} ${service} connection attempts to ${hosts.size === 1 ? p.dst : `${hosts.size} hosts`} in ${cfg.windowSeconds} s`;
+      },
       src: p.src,
       dst: hosts.size === 1 ? p.dst : null,
       srcPort: null,
       dstPort: p.dstPort,
       protocol: p.protocol,
       flow: false,
-      evidence: evidence(n, j.threshold, cfg.threshold, cfg.windowSeconds, 'attempts', { service, hosts: String(hosts.size) }),
+      get evidence() {
+        return evidence(n, j.threshold, cfg.threshold, cfg.windowSeconds, 'attempts', { service, hosts: String(hosts.size) });
+      },
       intel: j.intel,
     };
   },

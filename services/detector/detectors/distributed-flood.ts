@@ -60,20 +60,26 @@ export const distributedFlood: Detector<State> = {
     const j = judge(ctx, p.dst, base, icmp ? ctx.config.icmpFlood.severity : cfg.severity, n);
     if (n < j.threshold || v.sources.size < cfg.distributedMinSources) return null;
     if (v.completed.total > n * cfg.maxCompletedRatio) return null;
-    const sources = v.sources.size >= v.sources.cap ? `${v.sources.cap}+` : String(v.sources.size);
     return {
       category: icmp ? 'icmp_flood' : 'syn_flood',
       family: 'distributed-flood',
       key: `${p.dst}|${service}`,
       severity: j.severity,
-      title: `${icmp ? 'ICMP' : 'SYN'} flood (distributed): ${sources} sources sent ${n} ${icmp ? 'echo requests' : 'SYNs'} to ${p.dst}${icmp ? '' : `:${p.dstPort}`} in ${windowMs / 1000} s`,
+      // Title and evidence are built only if the incident emits (most findings fall in its cooldown).
+      get title() {
+        const sources = v.sources.size >= v.sources.cap ? `${v.sources.cap}+` : String(v.sources.size);
+        return `${icmp ? 'ICMP' : 'SYN'} flood (distributed): ${sources} sources sent ${n} ${icmp ? 'echo requests' : 'SYNs'} to ${p.dst}${icmp ? '' : `:${p.dstPort}`} in ${windowMs / 1000} s`;
+      },
       src: 'multiple',
       dst: p.dst,
       srcPort: null,
       dstPort: icmp ? null : p.dstPort,
       protocol: p.protocol,
       flow: false,
-      evidence: evidence(n, j.threshold, base, windowMs / 1000, 'packets', { sources, sampleSources: v.sources.sample(5).join(',') }),
+      get evidence() {
+        const sources = v.sources.size >= v.sources.cap ? `${v.sources.cap}+` : String(v.sources.size);
+        return evidence(n, j.threshold, base, windowMs / 1000, 'packets', { sources, sampleSources: v.sources.sample(5).join(',') });
+      },
       intel: j.intel,
     };
   },

@@ -32,7 +32,9 @@ export const icmpFlood: Detector<State> = {
       family: 'icmp_flood',
       key: `${p.src}>${p.dst}`,
       severity: j.severity,
-      title: `ICMP flood: ${p.src} sent ${n} echo requests to ${p.dst} in ${cfg.windowSeconds} s`,
+      get title() {
+        return `ICMP flood: ${p.src} sent ${n} echo requests to ${p.dst} in ${cfg.windowSeconds} s`;
+      },
       src: p.src,
       dst: p.dst,
       srcPort: null,

@@ -31,20 +31,25 @@ export const portScan: Detector<State> = {
     const n = ports.size;
     const j = judge(ctx, p.src, cfg.threshold, cfg.severity, n);
     if (n < j.threshold) return null;
-    const sample = ports.sample(8).map((v) => (v >= 65536 ? `${v - 65536}/udp` : String(v)));
     return {
       category: 'port_scan',
       family: 'probe',
       key: p.src,
       severity: j.severity,
-      title: `Port scan: ${p.src} probed ${n} ports on ${p.dst} in ${cfg.windowSeconds} s`,
+      // Title and evidence are built only if the incident emits (most findings fall in its cooldown).
+      get title() {
+        return `Port scan: ${p.src} probed ${n} ports on ${p.dst} in ${cfg.windowSeconds} s`;
+      },
       src: p.src,
       dst: p.dst,
       srcPort: null,
       dstPort: null,
       protocol: p.protocol,
       flow: false,
-      evidence: evidence(n, j.threshold, cfg.threshold, cfg.windowSeconds, 'ports', { samplePorts: sample.join(',') }),
+      get evidence() {
+        const sample = ports.sample(8).map((v) => (v >= 65536 ? `${v - 65536}/udp` : String(v)));
+        return evidence(n, j.threshold, cfg.threshold, cfg.windowSeconds, 'ports', { samplePorts: sample.join(',') });
+      },
       intel: j.intel,
     };
   },

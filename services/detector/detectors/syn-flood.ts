@@ -76,14 +76,19 @@ export const synFlood: Detector<State> = {
       family: 'probe',
       key: p.src,
       severity: j.severity,
-      title: `SYN flood: ${p.src} sent ${syns} SYNs to ${p.dst}${onePort ? `:${p.dstPort}` : ''} in ${cfg.windowSeconds} s`,
+      // Title and evidence are built only if the incident emits (most findings fall in its cooldown).
+      get title() {
+        return `SYN flood: ${p.src} sent ${syns} SYNs to ${p.dst}${onePort ? `:${p.dstPort}` : ''} in ${cfg.windowSeconds} s`;
+      },
       src: p.src,
       dst: p.dst,
       srcPort: null,
       dstPort: onePort ? p.dstPort : null,
       protocol: TCP,
       flow: false,
-      evidence: evidence(syns, j.threshold, cfg.threshold, cfg.windowSeconds, 'packets', { completed: String(v.ack.total), distinctPorts: String(v.ports.size) }),
+      get evidence() {
+        return evidence(syns, j.threshold, cfg.threshold, cfg.windowSeconds, 'packets', { completed: String(v.ack.total), distinctPorts: String(v.ports.size) });
+      },
       intel: j.intel,
     };
   },

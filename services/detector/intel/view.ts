@@ -22,6 +22,8 @@ const CLEAN = (entity: string): IntelVerdict => ({ ...unknownVerdict(entity), ve
 
 export class IntelView {
   private cached = new Map<string, IntelVerdict>();
+  /** Verdicts already built in this batch: detectors ask for every packet. */
+  private memo = new Map<string, IntelVerdict>();
   readonly wanted = new Map<string, number>();
 
   constructor(
@@ -40,6 +42,7 @@ export class IntelView {
   /** Installs the cache values loaded for the batch (same order as keys). */
   setCached(entities: string[], values: Array<string | null>): void {
     this.cached = new Map();
+    this.memo = new Map();
     this.wanted.clear();
     entities.forEach((entity, i) => {
       const raw = values[i];
@@ -54,10 +57,15 @@ export class IntelView {
   }
 
   verdict(entity: string): IntelVerdict {
+    let v = this.memo.get(entity);
+    if (v !== undefined) return v;
     const feed = this.feeds.empty ? null : this.feeds.match(entity);
-    if (feed) return { verdict: 'CRITICAL', entity, source: feed, malicious: 0, suspicious: 0, reputation: 0, multiplier: 0.1 };
-    if (!this.lookups) return CLEAN(entity);
-    return this.cached.get(entity) ?? unknownVerdict(entity);
+    if (feed) v = { verdict: 'CRITICAL', entity, source: feed, malicious: 0, suspicious: 0, reputation: 0, multiplier: 0.1 };
+    else if (!this.lookups) v = CLEAN(entity);
+    else v = this.cached.get(entity) ?? unknownVerdict(entity);
+    if (this.memo.size >= 100_000) this.memo.clear();
+    this.memo.set(entity, v);
+    return v;
   }
 
   want(entity: string, priority: number): void {
