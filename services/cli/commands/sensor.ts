@@ -47,7 +47,8 @@ export function registerSensor(program: Command): void {
     .option('-c, --config <file>', 'configuration file (JSON or YAML)')
     .action(async (opts: SensorFlags) => {
       if (opts.listInterfaces) {
-        for (const i of await listInterfaces()) process.stdout.write(`${i.name}\t${i.addresses.join(',')}\t${i.description}\n`);
+        // One write: a reader that closes early (| head) must not meet a half-written list.
+        process.stdout.write((await listInterfaces()).map((i) => `${i.name}\t${i.addresses.join(',')}\t${i.description}\n`).join(''));
         return;
       }
       if (!opts.iface) throw new UsageError('sensor: --iface <name> is required (see netsentinel sensor --list-interfaces)');

@@ -8,7 +8,7 @@
  * snaplen, with libpcap's counters in the result, the counters and the last heartbeat. The
  * namespace and the link are removed in finally.
  */
-import { execFileSync } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -27,6 +27,37 @@ import { servicesEnv } from '../../setup/global-services.ts';
 
 const ip = (...args: string[]) => execFileSync('ip', args, { stdio: ['ignore', 'pipe', 'pipe'], timeout: 10_000 }).toString();
 
+/** A namespace with a veth pair; the root end stays in the root namespace without an address. */
+function addLink(ns: string, rootEnd: string, nsEnd: string): void {
+  ip('netns', 'add', ns);
+  ip('link', 'add', rootEnd, 'type', 'veth', 'peer', 'name', nsEnd);
+  ip('link', 'set', nsEnd, 'netns', ns);
+  ip('link', 'set', rootEnd, 'up');
+  ip('netns', 'exec', ns, 'ip', 'addr', 'add', '10.254.77.2/24', 'dev', nsEnd);
+  ip('netns', 'exec', ns, 'ip', 'link', 'set', nsEnd, 'up');
+  ip('netns', 'exec', ns, 'ip', 'neigh', 'add', '10.254.77.1', 'lladdr', '02:00:00:4e:53:02', 'dev', nsEnd);
+}
+
+function removeLink(ns: string, rootEnd: string): void {
+  try {
+    ip('link', 'del', rootEnd);
+  } catch {
+    /* removed with the namespace */
+  }
+  try {
+    ip('netns', 'del', ns);
+  } catch {
+    /* never created */
+  }
+}
+
+/** 20 UDP datagrams of 300 bytes from inside the namespace (node: the machines have no ping), one every 10 ms. */
+function burst(ns: string): void {
+  const script =
+    "const s=require('dgram').createSocket('udp4');const b=Buffer.alloc(300,0x6e);let n=0;const t=setInterval(()=>{s.send(b,9999,'10.254.77.1');if(++n===20){clearInterval(t);setTimeout(()=>s.close(),50);}},10);";
+  execFileSync('ip', ['netns', 'exec', ns, process.execPath, '-e', script], { stdio: 'ignore', timeout: 10_000 });
+}
+
 describe('live capture', () => {
   it('captures a burst sent inside a network namespace on a veth link', async () => {
     expect(process.getuid?.(), 'the live-capture test needs root (network namespaces, raw capture)').toBe(0);
@@ -44,13 +75,7 @@ describe('live capture', () => {
     await serde.init();
     const bus = createKafkaBus(config, logger);
     try {
-      ip('netns', 'add', ns);
-      ip('link', 'add', rootEnd, 'type', 'veth', 'peer', 'name', nsEnd);
-      ip('link', 'set', nsEnd, 'netns', ns);
-      ip('link', 'set', rootEnd, 'up');
-      ip('netns', 'exec', ns, 'ip', 'addr', 'add', '10.254.77.2/24', 'dev', nsEnd);
-      ip('netns', 'exec', ns, 'ip', 'link', 'set', nsEnd, 'up');
-      ip('netns', 'exec', ns, 'ip', 'neigh', 'add', '10.254.77.1', 'lladdr', '02:00:00:4e:53:02', 'dev', nsEnd);
+      addLink(ns, rootEnd, nsEnd);
 
       const counters = newCounters();
       const identity = loadSensorIdentity(config.sensor);
@@ -65,11 +90,7 @@ describe('live capture', () => {
         identity, counters, signal: abort.signal,
       });
       await new Promise((r) => setTimeout(r, 1000));
-      // A bounded burst of 20 UDP datagrams of 300 bytes from inside the namespace (node, since
-      // the test machines have no ping): one every 10 ms, then the process exits.
-      const burst =
-        "const s=require('dgram').createSocket('udp4');const b=Buffer.alloc(300,0x6e);let n=0;const t=setInterval(()=>{s.send(b,9999,'10.254.77.1');if(++n===20){clearInterval(t);setTimeout(()=>s.close(),50);}},10);";
-      execFileSync('ip', ['netns', 'exec', ns, process.execPath, '-e', burst], { stdio: 'ignore', timeout: 10_000 });
+      burst(ns);
       await new Promise((r) => setTimeout(r, 500));
       abort.abort();
       const result = await capture;
@@ -114,16 +135,56 @@ describe('live capture', () => {
       }
     } finally {
       await bus.close();
-      try {
-        ip('link', 'del', rootEnd);
-      } catch {
-        /* removed with the namespace */
-      }
-      try {
-        ip('netns', 'del', ns);
-      } catch {
-        /* never created */
-      }
+      removeLink(ns, rootEnd);
+      rmSync(stateDir, { recursive: true, force: true });
+    }
+  });
+
+  it('netsentinel sensor --no-promisc --snaplen: the interface stays out of promiscuous mode, the summary line has libpcap\'s counters', async () => {
+    expect(process.getuid?.(), 'the live-capture test needs root (network namespaces, raw capture)').toBe(0);
+    const id = randomUUID().slice(0, 6);
+    const ns = `ns-sensor-${id}`;
+    const rootEnd = `nsr${id}`;
+    const stateDir = mkdtempSync(path.join(tmpdir(), 'ns-live-'));
+    let child: ChildProcess | undefined;
+    try {
+      addLink(ns, rootEnd, `nsp${id}`);
+      child = spawn(
+        process.execPath,
+        ['bin/netsentinel.js', 'sensor', '--iface', rootEnd, '--filter', 'udp port 9999', '--no-promisc', '--snaplen', '100', '--buffer-size', '2'],
+        {
+          env: {
+            ...process.env,
+            ...servicesEnv(inject('services')),
+            NETSENTINEL_TOPICS_PREFIX: `it-live-cli-${id}.`,
+            NETSENTINEL_SENSOR_STATE_DIR: stateDir,
+            NETSENTINEL_LOG_LEVEL: 'info',
+          },
+          stdio: ['ignore', 'pipe', 'pipe'],
+        },
+      );
+      let stdout = '';
+      let stderr = '';
+      child.stdout?.on('data', (d: Buffer) => (stdout += d.toString()));
+      child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+      const exited = new Promise<number | null>((resolve) => child?.once('exit', (code) => resolve(code)));
+      const deadline = Date.now() + 60_000;
+      while (!stderr.includes('live capture started') && child.exitCode === null && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      expect(stderr, stderr).toContain('live capture started');
+      const [link] = JSON.parse(ip('-d', '-j', 'link', 'show', 'dev', rootEnd)) as Array<{ promiscuity: number }>;
+      expect(link.promiscuity).toBe(0);
+      burst(ns);
+      await new Promise((r) => setTimeout(r, 1500));
+      child.kill('SIGINT');
+      const code = await Promise.race([exited, new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), 30_000))]);
+      expect(code, stderr).toBe(0);
+      expect(stdout).toMatch(
+        new RegExp(`^captured 20 packets on ${rootEnd} \\(not promiscuous, snaplen 100\\); 20 published, 0 dropped by the sensor; libpcap (\\d+) received, 0 dropped by the kernel, \\d+ by the interface; sensor \\S+\\n$`),
+      );
+      expect(Number(/libpcap (\d+) received/.exec(stdout)?.[1])).toBeGreaterThanOrEqual(20);
+    } finally {
+      if (child && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      removeLink(ns, rootEnd);
       rmSync(stateDir, { recursive: true, force: true });
     }
   });
