@@ -9,7 +9,8 @@ import type { Alert, Packet } from '../common/model.ts';
 import { MemoryStore } from '../common/state/memory-store.ts';
 import { openCaptureFile } from '../sensor/capture-source.ts';
 import { DetectionEngine } from './engine/engine.ts';
-import { partitionOf } from './engine/partition-key.ts';
+import { partitionForKey } from '../common/bus/partitioner.ts';
+import { packetKey } from '../sensor/batcher.ts';
 
 export interface AnalyzeProgress {
   file: string;
@@ -40,6 +41,8 @@ export class PacketAnalyzer {
   private readonly pending: Packet[][];
   private readonly offsets: number[];
   private readonly latest = new Map<string, Alert>();
+  /** Partition of each packet key (murmur2 over the key's bytes, once per key). */
+  private readonly partitionOfKey = new Map<string, number>();
   readonly alerts: Alert[] = [];
   packets = 0;
 
@@ -59,7 +62,14 @@ export class PacketAnalyzer {
     const size = this.options.batchSize ?? this.config.sensor.batchMaxPackets;
     const n = this.pending.length;
     for (const p of packets) {
-      const part = partitionOf(p, n);
+      // The sensor's partitioning (engine/partition-key.ts), memoised per key.
+      const key = packetKey(p);
+      let part = this.partitionOfKey.get(key);
+      if (part === undefined) {
+        if (this.partitionOfKey.size >= 200_000) this.partitionOfKey.clear();
+        part = partitionForKey(key, n);
+        this.partitionOfKey.set(key, part);
+      }
       const queue = this.pending[part];
       queue.push(p);
       if (queue.length >= size) await this.flush(part);
