@@ -89,6 +89,12 @@ describe('@netsentinel/pcap', () => {
     expect(typeof new Cap().stats).toBe('function');
   });
 
+  it('falls back to cap when @netsentinel/pcap is not there', async () => {
+    const { addon, Cap } = await loadCap(['@netsentinel/no-such-addon' as CapAddonName, 'cap']);
+    expect(addon).toBe('cap');
+    expect(new Cap().stats).toBeUndefined();
+  });
+
   it('says how to install live capture when no addon loads', async () => {
     const err = await loadCap(['@netsentinel/no-such-addon' as CapAddonName]).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(CaptureUnavailableError);
