@@ -6,7 +6,8 @@
 import type { Packet } from '../common/model.ts';
 import { openCaptureReader } from './capture-reader.ts';
 import { communityIdOf } from './community-id.ts';
-import { decodeFrame } from './decode/frame.ts';
+import { decodeFrame, decodeFrameInto } from './decode/frame.ts';
+import { newPacket } from './decode/packet-record.ts';
 import type { CaptureReader, FrameSink } from './frame-sink.ts';
 
 export { decodeFrame } from './decode/frame.ts';
@@ -26,6 +27,13 @@ export interface CaptureFile extends AsyncIterable<Packet[]> {
   readonly bytesRead: number;
   readonly size: number;
   readonly frames: number;
+  /**
+   * The allocation-free alternative to iterating: decodes the next chunk's packets one by one
+   * into a single reused Packet and calls onPacket with it (valid only during the call: copy
+   * or encode what you keep). Resolves false at the end of the file; throws CaptureFileError
+   * like the iterator, after the packets before the damage. Do not mix with iteration.
+   */
+  readChunkInto(onPacket: (p: Packet) => void): Promise<boolean>;
   close(): Promise<void>;
 }
 
@@ -40,7 +48,7 @@ class DecodedCapture implements CaptureFile {
 
   constructor(
     private readonly reader: CaptureReader,
-    withCommunityId: boolean,
+    private readonly withCommunityId: boolean,
   ) {
     this.sink = withCommunityId
       ? (linkType, buf, offset, capLength, length, ts, ifIndex) => {
@@ -67,6 +75,23 @@ class DecodedCapture implements CaptureFile {
   }
   get frames(): number {
     return this.reader.frames;
+  }
+
+  private onPacket: (p: Packet) => void = () => undefined;
+  private intoSink: FrameSink | null = null;
+
+  readChunkInto(onPacket: (p: Packet) => void): Promise<boolean> {
+    this.onPacket = onPacket;
+    if (this.intoSink === null) {
+      const p = newPacket(0, 0, 0, 0, 0);
+      const withCommunityId = this.withCommunityId;
+      this.intoSink = (linkType, buf, offset, capLength, length, ts, ifIndex) => {
+        decodeFrameInto(p, linkType, buf, offset, capLength, length, ts, ifIndex);
+        if (withCommunityId) p.communityId = communityIdOf(p);
+        this.onPacket(p);
+      };
+    }
+    return this.reader.readChunk(this.intoSink);
   }
 
   async *[Symbol.asyncIterator](): AsyncIterator<Packet[]> {

@@ -9,11 +9,12 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Bus } from '../common/bus/port.ts';
 import type { Config } from '../common/config/schema.ts';
 import { errorLine } from '../common/errors.ts';
+import type { Packet } from '../common/model.ts';
 import type { Logger } from '../common/observability/logger.ts';
 import type { Serde } from '../common/serde/port.ts';
 import { topicNames, topicSpecs } from '../common/topics.ts';
 import { Batcher } from './batcher.ts';
-import { openCaptureFile } from './capture-source.ts';
+import { openCaptureFile, type CaptureFile } from './capture-source.ts';
 import { Publisher } from './publisher.ts';
 import { newCounters, type SensorCounters } from './sensor-counters.ts';
 import type { SensorIdentity } from './sensor-identity.ts';
@@ -112,46 +113,63 @@ export async function replayCaptures(o: ReplayOptions): Promise<ReplayResult> {
         let firstTs = -1;
         let wallStart = 0;
         let shift = Number.NaN;
+        const rebase = (p: Packet) => {
+          if (Number.isNaN(shift)) shift = Math.max(Date.now() * 1000, lastShiftedTs + rebaseGapMicros) - p.ts;
+          p.ts += shift;
+          if (p.ts > lastShiftedTs) lastShiftedTs = p.ts;
+        };
+        const afterChunk = async (reader: CaptureFile) => {
+          if (ready.length > 0) await publishReady();
+          if (publisher.error !== null) throw publisher.error;
+          const now = Date.now();
+          if (o.onProgress && now - lastProgress >= 200) {
+            lastProgress = now;
+            o.onProgress({ file, packets: counters.packetsSeen, bytesRead: doneBytes + reader.bytesRead, totalBytes, elapsedMs: now - started });
+          }
+        };
+        if (!paced) {
+          // At full speed a packet goes into its batch (encoded there) as soon as it is decoded:
+          // one reused Packet object for the whole file instead of one per packet.
+          const add = (p: Packet) => {
+            if (o.rebaseTime) rebase(p);
+            counters.packetsSeen++;
+            counters.bytesSeen += p.length;
+            batcher.add(p);
+          };
+          for (let more = true; more && !o.signal?.aborted; ) {
+            more = await capture.readChunkInto(add);
+            await afterChunk(capture);
+          }
+          continue;
+        }
         for await (const packets of capture) {
           for (let i = 0; i < packets.length; i++) {
             // Stop between packets, not after the chunk: a paced chunk can span many minutes.
             if (o.signal?.aborted) break;
             const p = packets[i];
-            if (o.rebaseTime) {
-              if (Number.isNaN(shift)) shift = Math.max(Date.now() * 1000, lastShiftedTs + rebaseGapMicros) - p.ts;
-              p.ts += shift;
-              if (p.ts > lastShiftedTs) lastShiftedTs = p.ts;
+            if (o.rebaseTime) rebase(p);
+            if (firstTs < 0) {
+              firstTs = p.ts;
+              wallStart = Date.now();
             }
-            if (paced) {
-              if (firstTs < 0) {
-                firstTs = p.ts;
-                wallStart = Date.now();
-              }
-              const due = wallStart + (p.ts - firstTs) / 1000 / o.speed;
-              const wait = due - Date.now();
-              if (wait > 1) {
+            const due = wallStart + (p.ts - firstTs) / 1000 / o.speed;
+            const wait = due - Date.now();
+            if (wait > 1) {
+              batcher.flushExpired();
+              await publishReady();
+              await sleep(Math.min(wait, 1000));
+              // Long gaps are slept through in steps so expired batches still leave on time.
+              while (due - Date.now() > 1 && !o.signal?.aborted) {
                 batcher.flushExpired();
                 await publishReady();
-                await sleep(Math.min(wait, 1000));
-                // Long gaps are slept through in steps so expired batches still leave on time.
-                while (due - Date.now() > 1 && !o.signal?.aborted) {
-                  batcher.flushExpired();
-                  await publishReady();
-                  await sleep(Math.min(due - Date.now(), o.config.sensor.batchMaxDelayMs));
-                }
+                await sleep(Math.min(due - Date.now(), o.config.sensor.batchMaxDelayMs));
               }
             }
             counters.packetsSeen++;
             counters.bytesSeen += p.length;
             batcher.add(p);
           }
-          if (ready.length > 0) await publishReady();
-          if (publisher.error !== null) throw publisher.error;
-          const now = Date.now();
-          if (o.onProgress && now - lastProgress >= 200) {
-            lastProgress = now;
-            o.onProgress({ file, packets: counters.packetsSeen, bytesRead: doneBytes + capture.bytesRead, totalBytes, elapsedMs: now - started });
-          }
+          await afterChunk(capture);
           if (o.signal?.aborted) break;
         }
       } catch (err) {

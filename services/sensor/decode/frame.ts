@@ -5,7 +5,7 @@
  */
 import { DecodeFlag, type Packet } from '../../common/model.ts';
 import { decodeLink } from './link.ts';
-import { newPacket } from './packet-record.ts';
+import { newPacket, resetPacket } from './packet-record.ts';
 
 /** Packets whose decoder threw (a missing length check): should stay 0; tests assert it. */
 export const decoderFaults = { count: 0 };
@@ -20,6 +20,26 @@ export function decodeFrame(
   ifIndex: number,
 ): Packet {
   const p = newPacket(linkType, length, capLength, tsMicros, ifIndex);
+  decodeLinkSafely(p, linkType, buf, offset, capLength);
+  return p;
+}
+
+/** decodeFrame into an existing Packet, whose every field is overwritten. */
+export function decodeFrameInto(
+  p: Packet,
+  linkType: number,
+  buf: Buffer,
+  offset: number,
+  capLength: number,
+  length: number,
+  tsMicros: number,
+  ifIndex: number,
+): void {
+  resetPacket(p, linkType, length, capLength, tsMicros, ifIndex);
+  decodeLinkSafely(p, linkType, buf, offset, capLength);
+}
+
+function decodeLinkSafely(p: Packet, linkType: number, buf: Buffer, offset: number, capLength: number): void {
   try {
     decodeLink(p, linkType, buf, offset, offset + capLength);
   } catch {
@@ -27,5 +47,4 @@ export function decodeFrame(
     p.decodeFlags |= DecodeFlag.Malformed;
     decoderFaults.count++;
   }
-  return p;
 }

@@ -43,3 +43,42 @@ export function newPacket(linkType: number, length: number, capLength: number, t
     decodeFlags: 0,
   };
 }
+
+/**
+ * Makes p a fresh packet again (every field as newPacket sets it), for the paths that decode
+ * into one reused Packet instead of allocating one per frame.
+ */
+export function resetPacket(p: Packet, linkType: number, length: number, capLength: number, ts: number, ifIndex: number): void {
+  p.ts = ts;
+  p.length = length;
+  p.capLength = capLength;
+  p.ifIndex = ifIndex;
+  p.linkType = linkType;
+  p.srcMac = '';
+  p.dstMac = '';
+  p.vlanIds = NO_VLANS;
+  p.etherType = 0;
+  p.ipVersion = 0;
+  p.src = '';
+  p.dst = '';
+  p.protocol = -1;
+  p.ttl = 0;
+  p.ipLength = 0;
+  p.fragment = false;
+  p.fragmentOffset = 0;
+  p.srcPort = -1;
+  p.dstPort = -1;
+  p.tcpFlags = 0;
+  p.tcpSeq = 0;
+  p.tcpAck = 0;
+  p.tcpWindow = 0;
+  p.payloadLength = 0;
+  p.icmpType = -1;
+  p.icmpCode = -1;
+  p.arp = null;
+  p.dns = null;
+  p.tlsSni = null;
+  p.httpHost = null;
+  p.communityId = null;
+  p.decodeFlags = 0;
+}
