@@ -41,6 +41,7 @@ const sample = () => {
   quarterPeaks[quarter] = Math.max(quarterPeaks[quarter], m.rss);
 };
 const sampler = setInterval(sample, 50);
+const cpu0 = process.cpuUsage();
 try {
   const result = await replayCaptures({
     files: [file],
@@ -53,9 +54,11 @@ try {
     onProgress: (p) => (quarter = Math.min(3, Math.floor((4 * p.packets) / packets))),
   });
   sample();
+  const cpu = process.cpuUsage(cpu0);
+  const cpuSeconds = (cpu.user + cpu.system) / 1e6;
   const seconds = result.elapsedMs / 1000;
   console.log(`capture: ${file} (${packets} packets); kafka.compression=${config.kafka.compression}, ${config.sensor.maxInFlightBatches} batches in flight`);
-  console.log(`replay into Kafka: ${result.counters.packetsPublished}/${packets} packets acknowledged in ${seconds.toFixed(2)} s = ${(result.counters.packetsPublished / seconds / 1e3).toFixed(0)} k packets/s (target >= 300 k/s)`);
+  console.log(`replay into Kafka: ${result.counters.packetsPublished}/${packets} packets acknowledged in ${seconds.toFixed(2)} s = ${(result.counters.packetsPublished / seconds / 1e3).toFixed(0)} k packets/s (target >= 300 k/s); sensor CPU ${cpuSeconds.toFixed(2)} s (main thread + GC + gzip threads; Kafka runs on the same cores)`);
   console.log(`sensor RSS: ${mb(startRss)} before the replay, peak ${mb(peak.rss)} (target < 200 MB); peak per quarter of the capture: ${quarterPeaks.map(mb).join(', ')}`);
   console.log(`peak V8 heap ${mb(peak.heapTotal)}, peak external (Buffers) ${mb(peak.external)}; load average ${loadavg()[0].toFixed(2)} on ${availableParallelism()} cores`);
 } finally {
