@@ -157,7 +157,13 @@ export class DetectionEngine {
       const touched: LiveBlob[] = [];
       const touchedKeys: string[] = [];
       for (const k of keys) {
-        touched.push(part.blobs.get(k)!);
+        const blob = part.blobs.get(k)!;
+        // Most recently used last: trimCache drops from the front, so hot blobs stay live.
+        if (this.durable) {
+          part.blobs.delete(k);
+          part.blobs.set(k, blob);
+        }
+        touched.push(blob);
         touchedKeys.push(k);
       }
       const { alerts, packets, suppressed } = this.fold(messages.slice(replay), perPacket, starts[replay], part.blobs, partition);
@@ -186,7 +192,7 @@ export class DetectionEngine {
   }
 
   /**
-   * Bounds the in-memory state of a durable engine: the least recently loaded blobs go first
+   * Bounds the in-memory state of a durable engine: the least recently used blobs go first
    * (they are in the store and are read again when needed). A non-durable engine (analyze)
    * keeps everything: its state lives nowhere else.
    */
