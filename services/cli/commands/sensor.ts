@@ -12,7 +12,7 @@ import { createLogger } from '../../common/observability/logger.ts';
 import { createSerde } from '../../common/serde/create-serde.ts';
 import { topicNames } from '../../common/topics.ts';
 import { HeartbeatEmitter } from '../../sensor/heartbeat.ts';
-import { captureSummary, listInterfaces, runLiveCapture } from '../../sensor/live-capture.ts';
+import { captureSummary, listInterfaces, loadCap, runLiveCapture } from '../../sensor/live-capture.ts';
 import { newCounters } from '../../sensor/sensor-counters.ts';
 import { loadSensorIdentity } from '../../sensor/sensor-identity.ts';
 
@@ -52,6 +52,8 @@ export function registerSensor(program: Command): void {
         return;
       }
       if (!opts.iface) throw new UsageError('sensor: --iface <name> is required (see netsentinel sensor --list-interfaces)');
+      // Without a libpcap addon say so at once, before connecting to Kafka.
+      await loadCap();
       const config = loadConfig({
         file: opts.config,
         overrides: {
