@@ -9,11 +9,13 @@ import { createKafkaBus } from '../../common/bus/kafka-bus.ts';
 import { loadConfig } from '../../common/config/load.ts';
 import { errorLine, UsageError } from '../../common/errors.ts';
 import { createLogger } from '../../common/observability/logger.ts';
+import { startMetricsEndpoint } from '../../common/observability/metrics.ts';
 import { createSerde } from '../../common/serde/create-serde.ts';
 import { topicNames } from '../../common/topics.ts';
 import { HeartbeatEmitter } from '../../sensor/heartbeat.ts';
 import { captureSummary, listInterfaces, loadCap, runLiveCapture } from '../../sensor/live-capture.ts';
 import { newCounters } from '../../sensor/sensor-counters.ts';
+import { exposeSensorCounters } from '../../sensor/sensor-metrics.ts';
 import { loadSensorIdentity } from '../../sensor/sensor-identity.ts';
 
 interface SensorFlags {
@@ -64,11 +66,13 @@ export function registerSensor(program: Command): void {
         },
       });
       const logger = createLogger({ level: config.log.level, name: 'sensor' });
+      const metrics = await startMetricsEndpoint(config.metrics, logger);
       const serde = createSerde(config, logger);
       await serde.init();
       const bus = createKafkaBus(config, logger);
       const identity = loadSensorIdentity(config.sensor);
       const counters = newCounters();
+      exposeSensorCounters(counters, identity.id);
       const heartbeat = new HeartbeatEmitter({
         bus, serde, topic: topicNames(config).heartbeats, identity, mode: 'live', input: opts.iface,
         intervalMs: config.sensor.heartbeatIntervalMs, counters,
@@ -90,6 +94,7 @@ export function registerSensor(program: Command): void {
         process.off('SIGTERM', onSignal);
         await heartbeat.stop();
         await bus.close();
+        await metrics?.close();
       }
     });
 }

@@ -140,7 +140,7 @@ describe('live capture', () => {
     }
   });
 
-  it('netsentinel sensor --no-promisc --snaplen: the interface stays out of promiscuous mode, the summary line has libpcap\'s counters', async () => {
+  it('netsentinel sensor --no-promisc --snaplen: the interface stays out of promiscuous mode, libpcap\'s counters on /metrics and in the summary line', async () => {
     expect(process.getuid?.(), 'the live-capture test needs root (network namespaces, raw capture)').toBe(0);
     const id = randomUUID().slice(0, 6);
     const ns = `ns-sensor-${id}`;
@@ -159,6 +159,7 @@ describe('live capture', () => {
             NETSENTINEL_TOPICS_PREFIX: `it-live-cli-${id}.`,
             NETSENTINEL_SENSOR_STATE_DIR: stateDir,
             NETSENTINEL_LOG_LEVEL: 'info',
+            NETSENTINEL_METRICS_PORT: '0',
           },
           stdio: ['ignore', 'pipe', 'pipe'],
         },
@@ -175,6 +176,12 @@ describe('live capture', () => {
       expect(link.promiscuity).toBe(0);
       burst(ns);
       await new Promise((r) => setTimeout(r, 1500));
+      // libpcap's counters on /metrics while the capture runs (read every second).
+      const metricsUrl = /"url":"(http:\/\/127\.0\.0\.1:\d+\/metrics)"/.exec(stderr)?.[1];
+      expect(metricsUrl, stderr).toBeDefined();
+      const text = await (await fetch(metricsUrl as string)).text();
+      expect(text).toMatch(/^netsentinel_sensor_packets_seen_total\{sensor="[^"]+"\} 20$/m);
+      expect(text).toMatch(/^netsentinel_sensor_capture_dropped_total\{sensor="[^"]+"\} 0$/m);
       child.kill('SIGINT');
       const code = await Promise.race([exited, new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), 30_000))]);
       expect(code, stderr).toBe(0);
