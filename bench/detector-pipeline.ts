@@ -19,6 +19,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
+import { Redis } from 'ioredis';
 import { Kafka } from 'kafkajs';
 import { createKafkaBus, kafkaClientConfig } from '../services/common/bus/kafka-bus.ts';
 import { loadConfig } from '../services/common/config/load.ts';
@@ -41,9 +42,11 @@ const { file, packets } = await benchCapture(minPackets);
 console.log(`capture: ${file}, ${packets} packets`);
 
 // 1. analyze
+const cpuBefore = process.cpuUsage();
 const analyzed = await analyzeFiles(loadConfig({ env: {} }), [file]);
+const analyzeCpu = process.cpuUsage(cpuBefore);
 const analyzeRate = analyzed.packets / analyzed.seconds;
-console.log(`analyze: ${analyzed.packets} packets in ${analyzed.seconds.toFixed(2)} s = ${k(analyzeRate)} packets/s, ${analyzed.incidents.length} incidents, ${analyzed.alerts.length} alert revisions; RSS ${(process.memoryUsage().rss / 1e6).toFixed(0)} MB`);
+console.log(`analyze: ${analyzed.packets} packets in ${analyzed.seconds.toFixed(2)} s = ${k(analyzeRate)} packets/s, ${analyzed.incidents.length} incidents, ${analyzed.alerts.length} alert revisions; RSS ${(process.memoryUsage().rss / 1e6).toFixed(0)} MB; ${k(analyzed.packets / ((analyzeCpu.user + analyzeCpu.system) / 1e6))} packets per CPU-second`);
 
 // 2. Suricata
 function suricata(eve: boolean): number | null {
@@ -92,6 +95,7 @@ interface ChildReport {
   firstBatchAt: number;
   lastBatchAt: number;
   peakRss: number;
+  cpuSeconds: number;
 }
 
 async function startChild(group: string): Promise<{ child: ChildProcess; report: () => Promise<ChildReport> }> {
@@ -152,7 +156,8 @@ try {
   console.log(`replay alone into Kafka: ${k(published / replaySeconds)} packets/s`);
   console.log(`end to end, 1 worker (replay -> Kafka -> worker -> Redis -> alerts, first packet produced to last batch committed): ${published} packets in ${e2eSeconds.toFixed(2)} s = ${k(published / e2eSeconds)} packets/s`);
   if (suricataRates.eve) console.log(`  / suricata with EVE = ${(published / e2eSeconds / suricataRates.eve).toFixed(2)}; issue's reference 143 k/s: ${(published / e2eSeconds / 143_000).toFixed(2)} (target >= 1.0, i.e. >= 150 k/s)`);
-  console.log(`  Redis round trips: ${e2eReport.roundTrips} = ${((e2eReport.roundTrips / published) * 1000).toFixed(2)} per 1,000 packets (target <= 20); worker peak RSS ${(e2eReport.peakRss / 1e6).toFixed(0)} MB`);
+  console.log(`  Redis round trips: ${e2eReport.roundTrips} = ${((e2eReport.roundTrips / published) * 1000).toFixed(2)} per 1,000 packets (target <= 20); worker peak RSS ${(e2eReport.peakRss / 1e6).toFixed(0)} MB; worker CPU ${e2eReport.cpuSeconds.toFixed(2)} s`);
+  console.log(`  machine load average at the end: ${(await import('node:os')).loadavg().map((x) => x.toFixed(2)).join(' ')} (2 cores shared with Kafka, the registry and Redis)`);
 
   // 4. the worker alone on the filled topic
   const soloGroup = `bench-det-solo-${id}`;
@@ -164,7 +169,17 @@ try {
   const workerSeconds = (soloReport.lastBatchAt - soloReport.firstBatchAt) / 1000;
   console.log(`worker alone on a filled topic: ${published} packets, first to last batch ${workerSeconds.toFixed(2)} s = ${k(published / workerSeconds)} packets/s (${((s1 - s0) / 1000).toFixed(2)} s incl. group join); ${soloReport.batches} partition batches`);
   console.log(`  Redis round trips: ${soloReport.roundTrips} = ${((soloReport.roundTrips / published) * 1000).toFixed(2)} per 1,000 packets; peak RSS ${(soloReport.peakRss / 1e6).toFixed(0)} MB`);
+  console.log(`  worker CPU (user+system, incl. GC threads): ${soloReport.cpuSeconds.toFixed(2)} s = ${k(published / soloReport.cpuSeconds)} packets per CPU-second (less sensitive to other load on the machine than wall time)`);
 } finally {
   for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
   rmSync(stateDir, { recursive: true, force: true });
+  // The workers' state would otherwise stay in the shared Redis for a day.
+  const redis = new Redis(process.env.NETSENTINEL_REDIS_URL!);
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `bench-det-bench-det-*-${id}:*`, 'COUNT', 20_000);
+    cursor = next;
+    if (keys.length > 0) await redis.unlink(...keys);
+  } while (cursor !== '0');
+  redis.disconnect();
 }

@@ -2,7 +2,7 @@
  * One detector worker for bench/detector-pipeline.ts (not run by hand): the same objects as
  * `netsentinel detector` (Kafka bus, serde, Redis store, DetectorWorker), configured from the
  * environment. Prints "ready" once it consumes, and on SIGTERM one JSON line with its Redis
- * round trips, packets, batches and peak RSS, then exits.
+ * round trips, batches, peak RSS and CPU seconds (first to last batch), then exits.
  */
 import { createKafkaBus } from '../services/common/bus/kafka-bus.ts';
 import { loadConfig } from '../services/common/config/load.ts';
@@ -20,11 +20,17 @@ const store = createRedisStore(config, 'bench-detector');
 let batches = 0;
 let firstBatchAt = 0;
 let lastBatchAt = 0;
+let cpuStart: NodeJS.CpuUsage | null = null;
+let cpu: NodeJS.CpuUsage = { user: 0, system: 0 };
 const worker = new DetectorWorker({ config, bus, serde, store, logger, onFatal: () => process.exit(1) });
 const onBatch = worker.onBatch.bind(worker);
 worker.onBatch = async (batch) => {
-  if (firstBatchAt === 0) firstBatchAt = Date.now();
+  if (firstBatchAt === 0) {
+    firstBatchAt = Date.now();
+    cpuStart = process.cpuUsage();
+  }
   await onBatch(batch);
+  cpu = process.cpuUsage(cpuStart ?? undefined);
   batches++;
   lastBatchAt = Date.now();
 };
@@ -35,7 +41,7 @@ process.stdout.write('ready\n');
 process.once('SIGTERM', () => {
   clearInterval(sampler);
   peakRss = Math.max(peakRss, process.memoryUsage().rss);
-  const report = { roundTrips: store.roundTrips, batches, firstBatchAt, lastBatchAt, peakRss, rss: process.memoryUsage().rss };
+  const report = { roundTrips: store.roundTrips, batches, firstBatchAt, lastBatchAt, peakRss, rss: process.memoryUsage().rss, cpuSeconds: (cpu.user + cpu.system) / 1e6 };
   void worker
     .stop()
     .then(() => bus.close())
