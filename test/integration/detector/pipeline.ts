@@ -9,6 +9,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Redis } from 'ioredis';
 import { Kafka } from 'kafkajs';
 import { createKafkaBus, kafkaClientConfig } from '../../../services/common/bus/kafka-bus.ts';
 import { loadConfig } from '../../../services/common/config/load.ts';
@@ -198,4 +199,19 @@ export function deliveryStats(delivered: Delivered[]): { distinct: number; dupli
 /** `analyze` (in-memory, same engine) on the same files with the same configuration. */
 export async function analyzeSet(config: Readonly<Config>, files: string[]): Promise<Alert[]> {
   return (await analyzeFiles(config, files)).alerts;
+}
+
+/** Removes a run's Redis keys (its own key prefix) from the shared test Redis. */
+export async function dropRedisKeys(config: Readonly<Config>): Promise<void> {
+  const redis = new Redis(config.redis.url);
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${config.redis.keyPrefix}*`, 'COUNT', 10_000);
+      cursor = next;
+      if (keys.length > 0) await redis.unlink(...keys);
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
+  }
 }

@@ -6,7 +6,7 @@
  * its own topics, consumer group and Redis keys.
  */
 import { describe, expect, inject, it } from 'vitest';
-import { alertSet, analyzeSet, deliveryStats, isolation, pcap, pipelineConfig, readAlerts, replay, waitGroupCaughtUp } from './pipeline.ts';
+import { alertSet, analyzeSet, deliveryStats, dropRedisKeys, isolation, pcap, pipelineConfig, readAlerts, replay, waitGroupCaughtUp } from './pipeline.ts';
 import { startWorkers } from './workers.ts';
 
 /** Several incidents of several kinds: a spoofed (per-partition) SYN flood, ARP MITM, a connect scan, DCE-RPC lateral movement, DNS tunnelling. */
@@ -29,6 +29,7 @@ async function pipelineRun(tag: string, files: string[], workers: number, speed:
     expect(await waitGroupCaughtUp(config, 90_000), 'the detector group committed every packet').toBe(true);
   } finally {
     await running.stop();
+    await dropRedisKeys(config);
   }
   const delivered = await readAlerts(config);
   const stats = deliveryStats(delivered);

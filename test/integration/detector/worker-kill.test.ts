@@ -17,7 +17,7 @@ import { kafkaClientConfig } from '../../../services/common/bus/kafka-bus.ts';
 import type { Config } from '../../../services/common/config/schema.ts';
 import { topicNames } from '../../../services/common/topics.ts';
 import { servicesEnv } from '../../setup/services-env.ts';
-import { alertSet, analyzeSet, deliveryStats, isolation, isolationEnv, logger, pcap, pipelineConfig, readAlerts, replay, repoRoot, waitGroupCaughtUp } from './pipeline.ts';
+import { alertSet, analyzeSet, deliveryStats, dropRedisKeys, isolation, isolationEnv, logger, pcap, pipelineConfig, readAlerts, replay, repoRoot, waitGroupCaughtUp } from './pipeline.ts';
 
 const FILES = [
   'synflood/syn_flood_spoofed_random_sources_stopddos.pcap',
@@ -103,6 +103,7 @@ describe('detector worker killed with SIGKILL mid-replay', () => {
         await exited(second.child);
         clearTimeout(timer);
       }
+      await dropRedisKeys(config);
     }
 
     const delivered = await readAlerts(config);
