@@ -5,7 +5,7 @@
  */
 import { Command } from 'commander';
 import { errorLine, isNetSentinelError } from '../common/errors.ts';
-import { COMMANDS } from './commands/index.ts';
+import { commandsFor } from './commands/index.ts';
 import { VERSION } from '../common/version.ts';
 
 const program = new Command('netsentinel')
@@ -14,7 +14,7 @@ const program = new Command('netsentinel')
   .showHelpAfterError('(run with --help for usage)')
   .option('--verbose', 'print stack traces of errors');
 
-for (const register of COMMANDS) register(program);
+for (const register of await commandsFor(process.argv.slice(2))) register(program);
 
 try {
   await program.parseAsync(process.argv);

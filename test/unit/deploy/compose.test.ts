@@ -35,7 +35,7 @@ interface Service {
 
 const netsentinelServices = Object.entries(compose.services).filter(([, s]) => s.image === 'netsentinel:latest');
 const program = new Command('netsentinel').exitOverride();
-for (const register of COMMANDS) register(program);
+for (const entry of COMMANDS) (await entry.load())(program);
 const configEnv = new Set([...listLeaves(configSchema).map((leaf) => leaf.env), ...Object.keys(ENV_ALIASES)]);
 
 describe('docker-compose.yml', () => {
