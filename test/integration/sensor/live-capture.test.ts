@@ -140,6 +140,73 @@ describe('live capture', () => {
     }
   });
 
+  it('libpcap\'s kernel drops reach the counters and the heartbeat on Kafka', async () => {
+    expect(process.getuid?.(), 'the live-capture test needs root (network namespaces, raw capture)').toBe(0);
+    const id = randomUUID().slice(0, 6);
+    const ns = `ns-sensor-${id}`;
+    const rootEnd = `nsr${id}`;
+    const stateDir = mkdtempSync(path.join(tmpdir(), 'ns-live-'));
+    const config = loadConfig({
+      env: servicesEnv(inject('services')),
+      overrides: { 'topics.prefix': `it-live-drop-${id}.`, 'sensor.stateDir': stateDir, 'sensor.batchMaxDelayMs': 50 },
+    });
+    const logger = createLogger({ level: 'warn' });
+    const serde = createSerde(config, logger);
+    await serde.init();
+    const bus = createKafkaBus(config, logger);
+    try {
+      addLink(ns, rootEnd, `nsp${id}`);
+      const counters = newCounters();
+      const identity = loadSensorIdentity(config.sensor);
+      const heartbeat = new HeartbeatEmitter({
+        bus, serde, topic: topicNames(config).heartbeats, identity, mode: 'live', input: rootEnd,
+        intervalMs: 60_000, counters, onError: () => {},
+      });
+      const abort = new AbortController();
+      const capture = runLiveCapture({
+        iface: rootEnd, filter: 'udp port 9995', snaplen: 96, bufferSizeMb: 1, config, bus, serde, logger,
+        identity, counters, signal: abort.signal,
+      });
+      await new Promise((r) => setTimeout(r, 1000));
+      // 20000 datagrams as fast as the namespace sends them, while this process waits for the
+      // sender (its event loop blocked): a 1 MiB ring holds about 6000 of them.
+      const flood =
+        "const s=require('dgram').createSocket('udp4');const b=Buffer.alloc(1000,0x6e);let n=0;const go=()=>{if(n===20000){setTimeout(()=>s.close(),50);return;}n++;s.send(b,9995,'10.254.77.1',go);};go();";
+      execFileSync('ip', ['netns', 'exec', ns, process.execPath, '-e', flood], { stdio: 'ignore', timeout: 30_000 });
+      // Two stats reads (one a second) before stopping: the running capture reports the drops too.
+      await new Promise((r) => setTimeout(r, 2500));
+      const droppedWhileRunning = counters.packetsDroppedByCapture;
+      abort.abort();
+      const result = await capture;
+      expect(result.stats?.received).toBe(20_000);
+      expect(result.stats?.dropped).toBeGreaterThan(0);
+      expect(droppedWhileRunning).toBe(result.stats?.dropped);
+      expect(counters.packetsDroppedByCapture).toBe(result.stats?.dropped);
+      expect(counters.packetsSeen + counters.packetsDroppedByCapture).toBe(20_000);
+      await heartbeat.stop();
+
+      let last: { status: string; packetsDropped: number } | undefined;
+      const sub = await bus.consume({
+        groupId: `it-live-drop-${id}`,
+        topics: [topicNames(config).heartbeats],
+        fromBeginning: true,
+        onBatch: async (b) => {
+          for (const m of b.messages) last = await serde.decode('heartbeat', m.value);
+        },
+      });
+      const deadline = Date.now() + 30_000;
+      while (last?.status !== 'stopped' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      await sub.stop();
+      expect(last?.status).toBe('stopped');
+      expect(last?.packetsDropped).toBe(counters.packetsDropped + counters.packetsDroppedByCapture);
+      expect(last?.packetsDropped).toBeGreaterThanOrEqual(result.stats?.dropped ?? Infinity);
+    } finally {
+      await bus.close();
+      removeLink(ns, rootEnd);
+      rmSync(stateDir, { recursive: true, force: true });
+    }
+  });
+
   it('netsentinel sensor --no-promisc --snaplen: the interface stays out of promiscuous mode, libpcap\'s counters on /metrics and in the summary line', async () => {
     expect(process.getuid?.(), 'the live-capture test needs root (network namespaces, raw capture)').toBe(0);
     const id = randomUUID().slice(0, 6);

@@ -49,12 +49,18 @@ async function withVeth(fn: (v: Veth) => Promise<void>): Promise<void> {
   }
 }
 
-/** `count` datagrams of `size` payload bytes from inside the namespace, one every 5 ms; the process exits after. */
-function burst(ns: string, port: number, count: number, size: number): void {
-  const script =
-    `const s=require('dgram').createSocket('udp4');const b=Buffer.alloc(${size},0x61);let n=0;` +
-    `const t=setInterval(()=>{s.send(b,${port},'${PEER}');if(++n===${count}){clearInterval(t);setTimeout(()=>s.close(),50);}},5);`;
-  execFileSync('ip', ['netns', 'exec', ns, process.execPath, '-e', script], { stdio: 'ignore', timeout: 10_000 });
+/**
+ * `count` datagrams of `size` payload bytes from inside the namespace, one every 5 ms or (flood)
+ * each as soon as the previous one left; the process exits after. The call blocks this process's
+ * event loop meanwhile, so what arrives waits in libpcap's kernel ring.
+ */
+function burst(ns: string, port: number, count: number, size: number, flood = false): void {
+  const script = flood
+    ? `const s=require('dgram').createSocket('udp4');const b=Buffer.alloc(${size},0x61);let n=0;` +
+      `const go=()=>{if(n===${count}){setTimeout(()=>s.close(),50);return;}n++;s.send(b,${port},'${PEER}',go);};go();`
+    : `const s=require('dgram').createSocket('udp4');const b=Buffer.alloc(${size},0x61);let n=0;` +
+      `const t=setInterval(()=>{s.send(b,${port},'${PEER}');if(++n===${count}){clearInterval(t);setTimeout(()=>s.close(),50);}},5);`;
+  execFileSync('ip', ['netns', 'exec', ns, process.execPath, '-e', script], { stdio: 'ignore', timeout: 20_000 });
 }
 
 async function until(done: () => boolean, ms: number): Promise<void> {
@@ -134,6 +140,27 @@ describe('@netsentinel/pcap', () => {
         expect(stats?.received).toBeGreaterThanOrEqual(30);
         expect(stats?.dropped).toBe(0);
         expect(stats?.ifDropped).toBeGreaterThanOrEqual(0);
+      } finally {
+        cap.close();
+      }
+    });
+  });
+
+  it('reports what the kernel dropped when the ring buffer overflows', async () => {
+    expect(process.getuid?.(), 'the live capture tests need root (network namespaces, raw capture)').toBe(0);
+    const { Cap } = await loadCap();
+    await withVeth(async ({ ns, rootEnd }) => {
+      const cap = new Cap();
+      const seen = record(cap);
+      // A 64 KiB ring holds a few dozen 1042-byte frames; 300 arrive while this process is busy.
+      cap.open(rootEnd, 'udp port 9996', 64 * 1024, Buffer.alloc(2048), { snaplen: 2048 });
+      try {
+        burst(ns, 9996, 300, 1000, true);
+        await new Promise((r) => setTimeout(r, 300));
+        const stats = cap.stats?.();
+        expect(stats?.received).toBe(300);
+        expect(stats?.dropped).toBeGreaterThan(0);
+        expect(seen.length + (stats?.dropped ?? 0)).toBe(300);
       } finally {
         cap.close();
       }
