@@ -13,7 +13,7 @@ export const sensorSection = z
       .int()
       .min(1)
       .max(1024)
-      .default(16)
+      .default(3)
       .describe('Batches sent to Kafka and not yet acknowledged, at most; a replay waits beyond it, a live capture drops (and counts) packets.'),
     snaplen: z.number().int().min(64).max(262_144).default(262_144).describe('Live capture: bytes captured per packet.'),
     bufferSizeMb: z.number().int().min(1).max(2048).default(32).describe('Live capture: libpcap kernel buffer size, MiB.'),
