@@ -8,7 +8,8 @@ RUN apt-get update \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY . .
-# npm ci builds cap (allowScripts) and, through the prepare script, the dashboard bundle.
+# npm ci builds the libpcap addon (native/pcap, allowScripts) and, through the prepare script,
+# the dashboard bundle.
 RUN npm ci --no-audit --no-fund \
  && npm prune --omit=dev --no-audit --no-fund
 

@@ -106,7 +106,7 @@ describe('sensor replay → Kafka → detector (Redis) → gateway → browser',
     await page.evaluate(() => {
       const report = () =>
         (window as unknown as { reportRows: (ids: string[]) => void }).reportRows(
-          [...document.querySelectorAll('[data-testid="feed-row"]')].map((row) => row.getAttribute('data-id') ?? ''),
+          Array.from(document.querySelectorAll('[data-testid="feed-row"]')).map((row) => row.getAttribute('data-id') ?? ''),
         );
       new MutationObserver(report).observe(document.body, { childList: true, subtree: true });
       report();
@@ -132,7 +132,7 @@ describe('sensor replay → Kafka → detector (Redis) → gateway → browser',
     expect(result.failedFiles).toEqual([]);
     expect(counters.packetsPublished).toBe(200 + 48 + 400);
 
-    const expectedCategories = ['syn_flood', 'suspicious_port', 'lateral_movement'];
+    const expectedCategories: Alert['category'][] = ['syn_flood', 'suspicious_port', 'lateral_movement'];
     const deadline = Date.now() + 30_000;
     let alerts: Array<{ alert: Alert }> = [];
     while (Date.now() < deadline) {
