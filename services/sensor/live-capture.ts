@@ -14,11 +14,10 @@ import type { Config } from '../common/config/schema.ts';
 import { CaptureUnavailableError, errorLine } from '../common/errors.ts';
 import type { Logger } from '../common/observability/logger.ts';
 import type { Serde } from '../common/serde/port.ts';
-import { topicNames, topicSpecs } from '../common/topics.ts';
 import { Batcher } from './batcher.ts';
 import { decodeFrame } from './decode/frame.ts';
 import { LinkType } from './decode/link.ts';
-import { Publisher } from './publisher.ts';
+import { openSensorPublisher } from './publisher.ts';
 import type { SensorCounters } from './sensor-counters.ts';
 import type { SensorIdentity } from './sensor-identity.ts';
 
@@ -143,17 +142,7 @@ export async function runLiveCapture(o: LiveCaptureOptions): Promise<LiveCapture
       'live capture through the cap package: always promiscuous, 65535-byte kernel snaplen, no libpcap drop counters, receive-time timestamps (build @netsentinel/pcap for these)',
     );
   }
-  await o.bus.ensureTopics(topicSpecs(config));
-  const publisher = new Publisher({
-    bus: o.bus,
-    serde: o.serde,
-    topic: topicNames(config).packets,
-    sensorId: o.identity.id,
-    sensorHost: o.identity.hostname,
-    maxInFlight: config.sensor.maxInFlightBatches,
-    counters,
-    onError: (err) => o.logger.error({ err: errorLine(err) }, 'publishing a packet batch failed'),
-  });
+  const publisher = await openSensorPublisher({ config, bus: o.bus, serde: o.serde, identity: o.identity, counters, logger: o.logger });
   const batcher = new Batcher({
     partitions: config.kafka.partitions,
     maxPackets: config.sensor.batchMaxPackets,

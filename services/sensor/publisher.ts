@@ -9,7 +9,12 @@ import type { Bus } from '../common/bus/port.ts';
 import { SerdeError } from '../common/errors.ts';
 import type { PacketBatchBody } from '../common/serde/packet-batch-encoder.ts';
 import type { Serde } from '../common/serde/port.ts';
+import type { Config } from '../common/config/schema.ts';
+import { errorLine } from '../common/errors.ts';
+import type { Logger } from '../common/observability/logger.ts';
+import { topicNames, topicSpecs } from '../common/topics.ts';
 import type { SensorCounters } from './sensor-counters.ts';
+import type { SensorIdentity } from './sensor-identity.ts';
 
 export interface PublisherOptions {
   bus: Bus;
@@ -101,4 +106,28 @@ export function framingHeader(serde: Serde): Buffer {
     throw new SerdeError(`packetBatch: the serde does not frame as header + Avro body (an empty batch encoded as ${empty.toString('hex')})`);
   }
   return Buffer.from(empty.subarray(0, empty.length - 4));
+}
+
+export interface SensorPublisherOptions {
+  config: Readonly<Config>;
+  bus: Bus;
+  serde: Serde;
+  identity: SensorIdentity;
+  counters: SensorCounters;
+  logger: Logger;
+}
+
+/** The packets-topic publisher of a sensor, after making sure the topics exist. */
+export async function openSensorPublisher(o: SensorPublisherOptions): Promise<Publisher> {
+  await o.bus.ensureTopics(topicSpecs(o.config));
+  return new Publisher({
+    bus: o.bus,
+    serde: o.serde,
+    topic: topicNames(o.config).packets,
+    sensorId: o.identity.id,
+    sensorHost: o.identity.hostname,
+    maxInFlight: o.config.sensor.maxInFlightBatches,
+    counters: o.counters,
+    onError: (err) => o.logger.error({ err: errorLine(err) }, 'publishing a packet batch failed'),
+  });
 }

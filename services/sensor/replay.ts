@@ -12,10 +12,9 @@ import { errorLine } from '../common/errors.ts';
 import type { Packet } from '../common/model.ts';
 import type { Logger } from '../common/observability/logger.ts';
 import type { Serde } from '../common/serde/port.ts';
-import { topicNames, topicSpecs } from '../common/topics.ts';
 import { Batcher } from './batcher.ts';
 import { openCaptureFile, type CaptureFile } from './capture-source.ts';
-import { Publisher } from './publisher.ts';
+import { openSensorPublisher } from './publisher.ts';
 import { newCounters, type SensorCounters } from './sensor-counters.ts';
 import type { SensorIdentity } from './sensor-identity.ts';
 
@@ -60,17 +59,7 @@ export interface ReplayResult {
 export async function replayCaptures(o: ReplayOptions): Promise<ReplayResult> {
   const counters = o.counters ?? newCounters();
   const { config } = o;
-  await o.bus.ensureTopics(topicSpecs(config));
-  const publisher = new Publisher({
-    bus: o.bus,
-    serde: o.serde,
-    topic: topicNames(config).packets,
-    sensorId: o.identity.id,
-    sensorHost: o.identity.hostname,
-    maxInFlight: config.sensor.maxInFlightBatches,
-    counters,
-    onError: (err) => o.logger.error({ err: errorLine(err) }, 'publishing a packet batch failed'),
-  });
+  const publisher = await openSensorPublisher({ config, bus: o.bus, serde: o.serde, identity: o.identity, counters, logger: o.logger });
   // Framed at once (the batcher reuses a group's buffer), published in order afterwards.
   const ready: Array<[number, string, Buffer, number]> = [];
   const batcher = new Batcher({

@@ -5,19 +5,11 @@
  * line and the others still go (exit code 1 if any failed).
  */
 import type { Command } from 'commander';
-import { createKafkaBus } from '../../common/bus/kafka-bus.ts';
 import { loadConfig } from '../../common/config/load.ts';
 import { errorLine, UsageError } from '../../common/errors.ts';
-import { createLogger } from '../../common/observability/logger.ts';
-import { createSerde } from '../../common/serde/create-serde.ts';
-import { topicNames } from '../../common/topics.ts';
-import { HeartbeatEmitter } from '../../sensor/heartbeat.ts';
 import { replayCaptures, type ReplayProgress } from '../../sensor/replay.ts';
-import { newCounters } from '../../sensor/sensor-counters.ts';
-import { loadSensorIdentity } from '../../sensor/sensor-identity.ts';
-import { exposeSensorCounters } from '../../sensor/sensor-metrics.ts';
-import { startMetricsEndpoint } from '../../common/observability/metrics.ts';
 import { expandCaptureArgs } from '../capture-args.ts';
+import { openSensorSession } from '../sensor-session.ts';
 
 export function parseSpeed(text: string): number {
   if (text === 'max') return Infinity;
@@ -40,44 +32,16 @@ export function registerReplay(program: Command): void {
       const files = expandCaptureArgs(args);
       if (files.length === 0) throw new UsageError(`${args.join(' ')}: no capture files (.pcap, .pcapng) found`);
       const config = loadConfig({ file: opts.config });
-      const logger = createLogger({ level: config.log.level, name: 'sensor' });
-      const metrics = await startMetricsEndpoint(config.metrics, logger);
-      const serde = createSerde(config, logger);
-      await serde.init();
-      const bus = createKafkaBus(config, logger);
-      const identity = loadSensorIdentity(config.sensor);
-      const counters = newCounters();
-      exposeSensorCounters(counters, identity.id);
-      const heartbeat = new HeartbeatEmitter({
-        bus,
-        serde,
-        topic: topicNames(config).heartbeats,
-        identity,
-        mode: 'replay',
-        input: files.join(','),
-        intervalMs: config.sensor.heartbeatIntervalMs,
-        counters,
-        onError: (err) => logger.warn({ err: errorLine(err) }, 'heartbeat not sent'),
-      });
-      const abort = new AbortController();
-      const onSignal = () => abort.abort();
-      process.once('SIGINT', onSignal);
-      process.once('SIGTERM', onSignal);
+      const session = await openSensorSession(config, 'replay', files.join(','));
+      const { counters, identity } = session;
       const tty = process.stderr.isTTY === true;
       try {
-        heartbeat.start();
         const result = await replayCaptures({
           files,
           speed,
           loop: opts.loop === true,
           rebaseTime: opts.rebaseTime === true,
-          config,
-          bus,
-          serde,
-          logger,
-          identity,
-          counters,
-          signal: abort.signal,
+          ...session,
           onProgress: tty ? (p) => process.stderr.write(`\r${progressLine(p)}`) : undefined,
           onFileError: (_file, err) => process.stderr.write(`${tty ? '\n' : ''}netsentinel: ${errorLine(err)}\n`),
         });
@@ -89,11 +53,7 @@ export function registerReplay(program: Command): void {
         );
         if (result.failedFiles.length > 0) process.exitCode = 1;
       } finally {
-        process.off('SIGINT', onSignal);
-        process.off('SIGTERM', onSignal);
-        await heartbeat.stop();
-        await bus.close();
-        await metrics?.close();
+        await session.close();
       }
     });
 }

@@ -5,18 +5,10 @@
  * captured. Live capture needs the optional native addon @netsentinel/pcap (or cap) and libpcap.
  */
 import type { Command } from 'commander';
-import { createKafkaBus } from '../../common/bus/kafka-bus.ts';
 import { loadConfig } from '../../common/config/load.ts';
-import { errorLine, UsageError } from '../../common/errors.ts';
-import { createLogger } from '../../common/observability/logger.ts';
-import { startMetricsEndpoint } from '../../common/observability/metrics.ts';
-import { createSerde } from '../../common/serde/create-serde.ts';
-import { topicNames } from '../../common/topics.ts';
-import { HeartbeatEmitter } from '../../sensor/heartbeat.ts';
+import { UsageError } from '../../common/errors.ts';
 import { captureSummary, listInterfaces, loadCap, runLiveCapture } from '../../sensor/live-capture.ts';
-import { newCounters } from '../../sensor/sensor-counters.ts';
-import { exposeSensorCounters } from '../../sensor/sensor-metrics.ts';
-import { loadSensorIdentity } from '../../sensor/sensor-identity.ts';
+import { openSensorSession } from '../sensor-session.ts';
 
 interface SensorFlags {
   iface?: string;
@@ -65,36 +57,19 @@ export function registerSensor(program: Command): void {
           'sensor.bufferSizeMb': positiveInt('--buffer-size', opts.bufferSize),
         },
       });
-      const logger = createLogger({ level: config.log.level, name: 'sensor' });
-      const metrics = await startMetricsEndpoint(config.metrics, logger);
-      const serde = createSerde(config, logger);
-      await serde.init();
-      const bus = createKafkaBus(config, logger);
-      const identity = loadSensorIdentity(config.sensor);
-      const counters = newCounters();
-      exposeSensorCounters(counters, identity.id);
-      const heartbeat = new HeartbeatEmitter({
-        bus, serde, topic: topicNames(config).heartbeats, identity, mode: 'live', input: opts.iface,
-        intervalMs: config.sensor.heartbeatIntervalMs, counters,
-        onError: (err) => logger.warn({ err: errorLine(err) }, 'heartbeat not sent'),
-      });
-      const abort = new AbortController();
-      const onSignal = () => abort.abort();
-      process.once('SIGINT', onSignal);
-      process.once('SIGTERM', onSignal);
+      const session = await openSensorSession(config, 'live', opts.iface);
       try {
-        heartbeat.start();
         const result = await runLiveCapture({
-          iface: opts.iface, filter: config.sensor.filter, snaplen: config.sensor.snaplen, bufferSizeMb: config.sensor.bufferSizeMb,
-          promiscuous: config.sensor.promiscuous, config, bus, serde, logger, identity, counters, signal: abort.signal,
+          iface: opts.iface,
+          filter: config.sensor.filter,
+          snaplen: config.sensor.snaplen,
+          bufferSizeMb: config.sensor.bufferSizeMb,
+          promiscuous: config.sensor.promiscuous,
+          ...session,
         });
-        process.stdout.write(`${captureSummary(opts.iface, counters, result, identity.id)}\n`);
+        process.stdout.write(`${captureSummary(opts.iface, session.counters, result, session.identity.id)}\n`);
       } finally {
-        process.off('SIGINT', onSignal);
-        process.off('SIGTERM', onSignal);
-        await heartbeat.stop();
-        await bus.close();
-        await metrics?.close();
+        await session.close();
       }
     });
 }
