@@ -26,7 +26,7 @@ export type PacketInput = { kind: 'replay'; files: string[]; speed: number } | {
 
 export interface AllInOne {
   gateway: RunningGateway;
-  /** Resolves when the packet input ends (a live capture or replay stopped, or failed). */
+  /** Settles when the packet input ends (a live capture or replay stopped, or failed) or the detector gave up. */
   input: Promise<void>;
   stop(): Promise<void>;
 }
@@ -43,7 +43,11 @@ export async function startAllInOne(config: Readonly<Config>, input: PacketInput
     serde,
     store: new MemoryAlertStore(storeLimits(config.gateway)),
   });
-  const worker = new DetectorWorker({ config, bus, serde, store: state, logger: logger.child({ service: 'detector' }) });
+  // A worker that gave up (its consumer kept failing) ends the all-in-one through `input`,
+  // which the start command turns into a message and a non-zero exit.
+  let workerFailed: (error: Error) => void = () => undefined;
+  const workerFailure = new Promise<never>((_, reject) => (workerFailed = reject));
+  const worker = new DetectorWorker({ config, bus, serde, store: state, logger: logger.child({ service: 'detector' }), onFatal: (error) => workerFailed(error) });
   await worker.start();
   const intel = startIntelLookups(config, state, logger.child({ service: 'intel' }));
 
@@ -65,7 +69,7 @@ export async function startAllInOne(config: Readonly<Config>, input: PacketInput
   heartbeat.start();
 
   const abort = new AbortController();
-  const inputDone = runInput(input, { config, bus, serde, logger: sensorLogger, identity, counters, signal: abort.signal });
+  const inputDone = Promise.race([runInput(input, { config, bus, serde, logger: sensorLogger, identity, counters, signal: abort.signal }), workerFailure]);
 
   let stopped = false;
   return {

@@ -10,6 +10,7 @@ import type { Config } from '../config/schema.ts';
 import { StateStoreError } from '../errors.ts';
 import { createRedisConnection } from '../redis-connection.ts';
 import { partitionMetaKey, type CommitOutcome, type PartitionCommit, type PartitionRef, type PartitionSnapshot, type QueueItem, type QuotaDecision, type QuotaWindow, type StateStore } from './port.ts';
+import { histogram } from '../observability/metrics.ts';
 
 const lua = (name: string): string => readFileSync(new URL(`./lua/${name}.lua`, import.meta.url), 'utf8');
 
@@ -24,6 +25,14 @@ export interface RedisStoreOptions {
   /** Prefix of every key (config.redis.keyPrefix); the store adds "d:" for detector keys. */
   keyPrefix: string;
 }
+
+/** Latency of every Redis round trip of the detector state, by operation (Grafana's Redis panel). */
+const roundTripSeconds = histogram(
+  'netsentinel_state_round_trip_seconds',
+  'Redis round trips of the detector state store, by operation.',
+  [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
+  ['op'],
+);
 
 export class RedisStore implements StateStore {
   private readonly redis: ScriptedRedis;
@@ -100,10 +109,13 @@ export class RedisStore implements StateStore {
 
   private async call<T>(what: string, run: () => Promise<T>): Promise<T> {
     this.roundTrips++;
+    const stopTimer = roundTripSeconds.startTimer({ op: what });
     try {
       return await run();
     } catch (err) {
       throw new StateStoreError(`redis ${what} failed: ${(err as Error).message} (is Redis reachable at config.redis.url?)`, { cause: err });
+    } finally {
+      stopTimer();
     }
   }
 }
