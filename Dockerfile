@@ -21,6 +21,9 @@ RUN apt-get update \
 WORKDIR /app
 COPY --from=build /app /app
 ENV NODE_ENV=production
+# glibc gives every thread that allocates (libuv's pool, where gzip runs) its own 64 MB malloc
+# arena; two arenas keep a sensor replaying at full speed ~20 MB smaller with no loss of rate.
+ENV MALLOC_ARENA_MAX=2
 # State of the sensor (its id) and of the gateway (generated credentials); named volumes
 # mounted here inherit the node user's ownership.
 RUN mkdir -p /var/lib/netsentinel && chown node:node /var/lib/netsentinel
