@@ -1,0 +1,25 @@
+/**
+ * `analyze` alone on the benchmark capture (not a test; prints figures): packets/s, packets per
+ * CPU-second, RSS and a digest of the alerts (to compare before/after a change), `runs` times in one process. For profiling:
+ *   node --cpu-prof --cpu-prof-dir=/tmp/prof --import tsx bench/detector-analyze.ts [minPackets] [runs]
+ */
+import { createHash } from 'node:crypto';
+import { loadConfig } from '../services/common/config/load.ts';
+import { analyzeFiles } from '../services/detector/analyze-runner.ts';
+import { benchCapture } from './sensor-capture.ts';
+
+const args = process.argv.slice(2);
+const minPackets = Number(args[0] ?? 1_000_000);
+const runs = Number(args[1] ?? 1);
+const { file, packets } = await benchCapture(minPackets);
+const config = loadConfig({ env: {} });
+for (let r = 0; r < runs; r++) {
+  const cpu0 = process.cpuUsage();
+  const result = await analyzeFiles(config, [file]);
+  const cpu = process.cpuUsage(cpu0);
+  const cpuSeconds = (cpu.user + cpu.system) / 1e6;
+  console.log(
+    `analyze: ${result.packets} of ${packets} packets in ${result.seconds.toFixed(2)} s = ${(result.packets / result.seconds / 1000).toFixed(0)} k packets/s; ` +
+      `${(result.packets / cpuSeconds / 1000).toFixed(0)} k per CPU-second (${cpuSeconds.toFixed(2)} CPU-s); ${result.incidents.length} incidents, ${result.alerts.length} alert revisions (sha256 ${createHash('sha256').update(JSON.stringify(result.alerts)).digest('hex').slice(0, 12)}); RSS ${(process.memoryUsage().rss / 1e6).toFixed(0)} MB`,
+  );
+}
