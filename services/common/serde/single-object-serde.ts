@@ -6,6 +6,7 @@
 import type avro from 'avsc';
 import { SerdeError } from '../errors.ts';
 import { avroType, RECORD_KINDS } from './avro-types.ts';
+import { decodePacketBatch } from './packet-batch-decoder.ts';
 import { encodePacketBatch } from './packet-batch-encoder.ts';
 import type { PacketBatch } from '../model.ts';
 import type { RecordKind, RecordTypes, Serde } from './port.ts';
@@ -85,6 +86,12 @@ function invalidRecord(type: avro.Type, record: unknown, kind: string, err: unkn
 }
 
 export function decodeBody(type: avro.Type, value: Buffer, offset: number, kind: string, resolver?: avro.Resolver): unknown {
+  // The workers' hot path has a decoder of its own for our own schema (no resolver); it hands
+  // anything it does not read exactly like avsc back to avsc.
+  if (kind === 'packetBatch' && resolver === undefined) {
+    const fast = decodePacketBatch(value, offset);
+    if (fast !== null) return fast;
+  }
   try {
     const { value: record, offset: end } = type.decode(value, offset, resolver);
     if (end !== value.length) throw new Error(end < 0 ? 'the bytes end inside the record' : `${value.length - end} bytes left after the record`);
