@@ -133,6 +133,25 @@ export function stateStoreContract(name: string, open: () => Promise<StateStoreF
       expect((await fx.store.takeQuota(name, [{ windowMs: 60_000, max: 3 }], now)).granted).toBe(true);
     });
 
+    it('pops with quota: the highest item per unit, nothing counted on an empty queue, nothing popped when refused', async () => {
+      const q = `${stream}-qq`;
+      const name = `${stream}-qvt`;
+      const now = 28_333_333 * 60_000 + 5_000;
+      const windows = [{ windowMs: 60_000, max: 2 }];
+      expect(await fx.store.popWithQuota(q, name, windows, now)).toEqual({ outcome: 'empty' });
+      await fx.store.queuePush(q, [
+        { member: 'a', score: 1 },
+        { member: 'b', score: 3 },
+        { member: 'c', score: 2 },
+      ], 10, 60_000);
+      expect(await fx.store.popWithQuota(q, name, windows, now)).toEqual({ outcome: 'granted', item: { member: 'b', score: 3 } });
+      expect(await fx.store.popWithQuota(q, name, windows, now)).toEqual({ outcome: 'granted', item: { member: 'c', score: 2 } });
+      expect(await fx.store.popWithQuota(q, name, windows, now)).toEqual({ outcome: 'denied', retryAfterMs: 55_000 });
+      // The refused item is still queued; the empty probe above spent no unit (2 granted of 2).
+      expect(await fx.store.queuePop(q, 5)).toEqual([{ member: 'a', score: 1 }]);
+      expect((await fx.store.takeQuota(name, windows, now + 60_000)).granted).toBe(true);
+    });
+
     it('pops the highest-priority items first and keeps the best score per member', async () => {
       const q = `${stream}-q`;
       await fx.store.queuePush(q, [

@@ -4,7 +4,7 @@
  * TTL on every key, shared quota and queue (shared within the process). Bounded: at most
  * maxKeys live keys, the least recently written go first.
  */
-import { compareOffsets, partitionMetaKey, type CommitOutcome, type PartitionCommit, type PartitionRef, type PartitionSnapshot, type QueueItem, type QuotaDecision, type QuotaWindow, type StateStore } from './port.ts';
+import { compareOffsets, partitionMetaKey, type CommitOutcome, type PartitionCommit, type PartitionRef, type PartitionSnapshot, type QueueItem, type QuotaDecision, type QuotaPop, type QuotaWindow, type StateStore } from './port.ts';
 
 interface Entry {
   value: string;
@@ -72,6 +72,15 @@ export class MemoryStore implements StateStore {
       this.write(keys[i], String(used + 1), w.windowMs * 2);
     });
     return { granted: true, retryAfterMs: 0 };
+  }
+
+  async popWithQuota(queue: string, quota: string, windows: QuotaWindow[], nowMs: number): Promise<QuotaPop> {
+    const q = this.queues.get(queue);
+    if (!q || q.expiresAt <= this.now() || q.items.size === 0) return { outcome: 'empty' };
+    const decision = await this.takeQuota(quota, windows, nowMs);
+    if (!decision.granted) return { outcome: 'denied', retryAfterMs: decision.retryAfterMs };
+    const [item] = await this.queuePop(queue, 1);
+    return { outcome: 'granted', item };
   }
 
   async queuePush(queue: string, items: QueueItem[], maxLength: number, ttlMs: number): Promise<void> {

@@ -63,6 +63,9 @@ export interface QuotaDecision {
   retryAfterMs: number;
 }
 
+/** What popWithQuota did: nothing to do, no quota left, or one unit spent on the item. */
+export type QuotaPop = { outcome: 'empty' } | { outcome: 'denied'; retryAfterMs: number } | { outcome: 'granted'; item: QueueItem };
+
 export interface QueueItem {
   member: string;
   score: number;
@@ -91,6 +94,13 @@ export interface StateStore {
    */
   queuePush(queue: string, items: QueueItem[], maxLength: number, ttlMs: number): Promise<void>;
   queuePop(queue: string, count: number): Promise<QueueItem[]>;
+
+  /**
+   * takeQuota and queuePop(queue, 1) as one atomic step: the unit is spent only when the queue
+   * has an item, and concurrent callers get the items in priority order (a separate pop and
+   * take would let a lower-priority item win the last unit of a window).
+   */
+  popWithQuota(queue: string, quota: string, windows: QuotaWindow[], nowMs: number): Promise<QuotaPop>;
 
   close(): Promise<void>;
 }

@@ -9,7 +9,7 @@ import type { Redis } from 'ioredis';
 import type { Config } from '../config/schema.ts';
 import { StateStoreError } from '../errors.ts';
 import { createRedisConnection } from '../redis-connection.ts';
-import { partitionMetaKey, type CommitOutcome, type PartitionCommit, type PartitionRef, type PartitionSnapshot, type QueueItem, type QuotaDecision, type QuotaWindow, type StateStore } from './port.ts';
+import { partitionMetaKey, type CommitOutcome, type PartitionCommit, type PartitionRef, type PartitionSnapshot, type QueueItem, type QuotaDecision, type QuotaPop, type QuotaWindow, type StateStore } from './port.ts';
 import { histogram } from '../observability/metrics.ts';
 
 const lua = (name: string): string => readFileSync(new URL(`./lua/${name}.lua`, import.meta.url), 'utf8');
@@ -17,7 +17,7 @@ const lua = (name: string): string => readFileSync(new URL(`./lua/${name}.lua`, 
 interface ScriptedRedis extends Redis {
   nsLoadPartition(numKeys: number, ...args: string[]): Promise<Array<string | null | false>>;
   nsCommitPartition(numKeys: number, ...args: Array<string | number>): Promise<string>;
-  nsTakeQuota(numKeys: number, ...args: Array<string | number>): Promise<[number, number]>;
+  nsTakeQuota(numKeys: number, ...args: Array<string | number>): Promise<[number, number, string?, string?]>;
   nsQueuePush(numKeys: number, ...args: Array<string | number>): Promise<number>;
 }
 
@@ -79,10 +79,23 @@ export class RedisStore implements StateStore {
   }
 
   async takeQuota(name: string, windows: QuotaWindow[], nowMs: number): Promise<QuotaDecision> {
-    const keys = windows.map((w) => this.key(`q:${name}:${w.windowMs}:${Math.floor(nowMs / w.windowMs)}`));
-    const args = windows.flatMap((w) => [w.max, w.windowMs - (nowMs % w.windowMs)]);
-    const [granted, retryAfterMs] = await this.call('quota', () => this.redis.nsTakeQuota(keys.length, ...keys, ...args));
+    const [granted, retryAfterMs] = await this.call('quota', () => this.redis.nsTakeQuota(...this.quotaArgs(name, windows, nowMs, null)));
     return { granted: granted === 1, retryAfterMs: Number(retryAfterMs) };
+  }
+
+  async popWithQuota(queue: string, quota: string, windows: QuotaWindow[], nowMs: number): Promise<QuotaPop> {
+    const [code, retryAfterMs, member, score] = await this.call('quota-pop', () => this.redis.nsTakeQuota(...this.quotaArgs(quota, windows, nowMs, queue)));
+    if (code === 2) return { outcome: 'empty' };
+    if (code === 0) return { outcome: 'denied', retryAfterMs: Number(retryAfterMs) };
+    return { outcome: 'granted', item: { member: member!, score: Number(score) } };
+  }
+
+  /** take-quota.lua's arguments: the window counters, then the queue (if any) as the last key. */
+  private quotaArgs(name: string, windows: QuotaWindow[], nowMs: number, queue: string | null): [number, ...Array<string | number>] {
+    const keys = windows.map((w) => this.key(`q:${name}:${w.windowMs}:${Math.floor(nowMs / w.windowMs)}`));
+    if (queue !== null) keys.push(this.key(`Q:${queue}`));
+    const args = [windows.length, ...windows.flatMap((w) => [w.max, w.windowMs - (nowMs % w.windowMs)])];
+    return [keys.length, ...keys, ...args];
   }
 
   async queuePush(queue: string, items: QueueItem[], maxLength: number, ttlMs: number): Promise<void> {

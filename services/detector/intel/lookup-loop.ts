@@ -1,5 +1,5 @@
 /**
- * Spends the VirusTotal quota shared by every worker (StateStore.takeQuota: requestsPerMinute
+ * Spends the VirusTotal quota shared by every worker (StateStore.popWithQuota: requestsPerMinute
  * and requestsPerDay across all workers) on the entities detectors asked about, highest
  * priority first (StateStore queue: entities closest to a threshold). Results go to the shared
  * cache that the engine reads with each batch; the packet path never waits for this loop.
@@ -35,16 +35,18 @@ export function startIntelLookups(config: Readonly<Config>, store: StateStore, l
   async function tick(): Promise<'idle' | 'quota' | 'looked-up' | 'disabled'> {
     if (disabled) return 'disabled';
     if (now() < pausedUntil) return 'quota';
-    const [item] = await store.queuePop(INTEL_QUEUE, 1);
-    if (!item) return 'idle';
-    const [cached] = await store.get([intelCacheKey(item.member)]);
-    if (cached !== null) return 'looked-up';
-    const quota = await store.takeQuota('virustotal', windows, now());
-    if (!quota.granted) {
-      await store.queuePush(INTEL_QUEUE, [item], vt.queueMax, 86_400_000);
-      pausedUntil = now() + Math.min(quota.retryAfterMs, 60_000);
+    // One atomic step, so the workers spend the shared quota in priority order.
+    const popped = await store.popWithQuota(INTEL_QUEUE, 'virustotal', windows, now());
+    if (popped.outcome === 'empty') return 'idle';
+    if (popped.outcome === 'denied') {
+      pausedUntil = now() + Math.min(popped.retryAfterMs, 60_000);
       return 'quota';
     }
+    const item = popped.item;
+    // Workers queue only uncached entities, so a unit is spent on a cached one only when two
+    // workers queued it within one lookup; asking VirusTotal again would spend a second.
+    const [cached] = await store.get([intelCacheKey(item.member)]);
+    if (cached !== null) return 'looked-up';
     const result = await lookupVirusTotal(item.member, vt);
     lookups.inc({ outcome: result.status });
     if (result.status === 'ok') {
