@@ -11,7 +11,9 @@
  * Needs NETSENTINEL_KAFKA_BROKERS, NETSENTINEL_REDIS_URL (and NETSENTINEL_REGISTRY_URL): e.g.
  * after `npm run services:up`.
  *
- *   node --import tsx bench/detector-pipeline.ts [minPackets=1000000] [--skip-e2e]
+ *   node --import tsx bench/detector-pipeline.ts [minPackets=1000000] [--skip-e2e] [--workers-only]
+ * --workers-only skips 1. and 2.; BENCH_WORKER_NODE_ARGS adds node flags to the worker
+ * processes (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" to profile them).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -35,6 +37,8 @@ import { benchCapture, repoRoot } from './sensor-capture.ts';
 const args = process.argv.slice(2);
 const minPackets = Number(args.find((a) => /^\d+$/.test(a)) ?? 1_000_000);
 const skipE2e = args.includes('--skip-e2e');
+const workersOnly = args.includes('--workers-only');
+const workerNodeArgs = (process.env.BENCH_WORKER_NODE_ARGS ?? '').split(' ').filter(Boolean);
 const logger = createLogger({ level: 'fatal' });
 const k = (n: number) => `${(n / 1000).toFixed(0)} k`;
 
@@ -42,35 +46,40 @@ const { file, packets } = await benchCapture(minPackets);
 console.log(`capture: ${file}, ${packets} packets`);
 
 // 1. analyze
-const cpuBefore = process.cpuUsage();
-const analyzed = await analyzeFiles(loadConfig({ env: {} }), [file]);
-const analyzeCpu = process.cpuUsage(cpuBefore);
-const analyzeRate = analyzed.packets / analyzed.seconds;
-console.log(`analyze: ${analyzed.packets} packets in ${analyzed.seconds.toFixed(2)} s = ${k(analyzeRate)} packets/s, ${analyzed.incidents.length} incidents, ${analyzed.alerts.length} alert revisions; RSS ${(process.memoryUsage().rss / 1e6).toFixed(0)} MB; ${k(analyzed.packets / ((analyzeCpu.user + analyzeCpu.system) / 1e6))} packets per CPU-second`);
+let analyzeRate = 0;
+const suricataRates: { eve: number | null; noEve: number | null } = { eve: null, noEve: null };
+if (!workersOnly) {
+  const cpuBefore = process.cpuUsage();
+  const analyzed = await analyzeFiles(loadConfig({ env: {} }), [file]);
+  const analyzeCpu = process.cpuUsage(cpuBefore);
+  analyzeRate = analyzed.packets / analyzed.seconds;
+  console.log(`analyze: ${analyzed.packets} packets in ${analyzed.seconds.toFixed(2)} s = ${k(analyzeRate)} packets/s, ${analyzed.incidents.length} incidents, ${analyzed.alerts.length} alert revisions; RSS ${(process.memoryUsage().rss / 1e6).toFixed(0)} MB; ${k(analyzed.packets / ((analyzeCpu.user + analyzeCpu.system) / 1e6))} packets per CPU-second`);
 
-// 2. Suricata
-function suricata(eve: boolean): number | null {
-  const out = mkdtempSync(path.join(tmpdir(), 'ns-bench-suricata-'));
-  try {
-    const started = process.hrtime.bigint();
-    const run = spawnSync('suricata', ['-r', file, '-k', 'none', '--runmode', 'single', '-l', out, ...(eve ? [] : ['--set', 'outputs.1.eve-log.enabled=no'])], { stdio: 'ignore' });
-    if (run.error || run.status !== 0) return null;
-    return Number(process.hrtime.bigint() - started) / 1e9;
-  } finally {
-    rmSync(out, { recursive: true, force: true });
+  // 2. Suricata
+  function suricata(eve: boolean): number | null {
+    const out = mkdtempSync(path.join(tmpdir(), 'ns-bench-suricata-'));
+    try {
+      const started = process.hrtime.bigint();
+      const run = spawnSync('suricata', ['-r', file, '-k', 'none', '--runmode', 'single', '-l', out, ...(eve ? [] : ['--set', 'outputs.1.eve-log.enabled=no'])], { stdio: 'ignore' });
+      if (run.error || run.status !== 0) return null;
+      return Number(process.hrtime.bigint() - started) / 1e9;
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
   }
+  const best = (f: () => number | null) => {
+    const runs = [f(), f()].filter((x): x is number => x !== null);
+    return runs.length ? Math.min(...runs) : null;
+  };
+  const withEve = best(() => suricata(true));
+  const withoutEve = best(() => suricata(false));
+  suricataRates.eve = withEve ? packets / withEve : null;
+  suricataRates.noEve = withoutEve ? packets / withoutEve : null;
+  if (suricataRates.eve && suricataRates.noEve) {
+    console.log(`suricata 7 (no rules loaded, --runmode single, wall time incl. start): with EVE ${k(suricataRates.eve)} packets/s, without EVE ${k(suricataRates.noEve)} packets/s`);
+    console.log(`analyze / suricata without EVE = ${(analyzeRate / suricataRates.noEve).toFixed(2)} (target >= 1.0); issue's reference 460 k/s: ${(analyzeRate / 460_000).toFixed(2)}`);
+  } else console.log('suricata: not installed or failed (apt-get install -t bookworm-backports suricata)');
 }
-const best = (f: () => number | null) => {
-  const runs = [f(), f()].filter((x): x is number => x !== null);
-  return runs.length ? Math.min(...runs) : null;
-};
-const withEve = best(() => suricata(true));
-const withoutEve = best(() => suricata(false));
-const suricataRates = { eve: withEve ? packets / withEve : null, noEve: withoutEve ? packets / withoutEve : null };
-if (suricataRates.eve && suricataRates.noEve) {
-  console.log(`suricata 7 (no rules loaded, --runmode single, wall time incl. start): with EVE ${k(suricataRates.eve)} packets/s, without EVE ${k(suricataRates.noEve)} packets/s`);
-  console.log(`analyze / suricata without EVE = ${(analyzeRate / suricataRates.noEve).toFixed(2)} (target >= 1.0); issue's reference 460 k/s: ${(analyzeRate / 460_000).toFixed(2)}`);
-} else console.log('suricata: not installed or failed (apt-get install -t bookworm-backports suricata)');
 
 if (skipE2e) process.exit(0);
 if (!process.env.NETSENTINEL_KAFKA_BROKERS || !process.env.NETSENTINEL_REDIS_URL) {
@@ -99,7 +108,7 @@ interface ChildReport {
 }
 
 async function startChild(group: string): Promise<{ child: ChildProcess; report: () => Promise<ChildReport> }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(repoRoot, 'bench/detector-worker-child.ts')], { env: { ...process.env, ...env(group) }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [...workerNodeArgs, '--import', 'tsx', path.join(repoRoot, 'bench/detector-worker-child.ts')], { env: { ...process.env, ...env(group) }, stdio: ['ignore', 'pipe', 'inherit'] });
   const lines = createInterface({ input: child.stdout! });
   const queue: string[] = [];
   const waiters: Array<(line: string) => void> = [];

@@ -74,8 +74,21 @@ export function subnetOf(address: string): string {
 
 export function isMulticastOrBroadcast(address: string): boolean {
   if (address.includes(':')) return address.toLowerCase().startsWith('ff');
-  const first = Number(address.slice(0, address.indexOf('.')));
+  const first = leadingOctet(address);
   return (first >= 224 && first <= 239) || address === '255.255.255.255' || address.endsWith('.255');
+}
+
+/** The first octet of a dotted quad, read in place (called for most packets: a substring each was garbage); NaN if none. */
+function leadingOctet(address: string): number {
+  const dot = address.indexOf('.');
+  if (dot < 1 || dot > 3) return NaN;
+  let n = 0;
+  for (let i = 0; i < dot; i++) {
+    const digit = address.charCodeAt(i) - 48;
+    if (digit < 0 || digit > 9) return NaN;
+    n = n * 10 + digit;
+  }
+  return n;
 }
 
 const SECOND_LEVEL = new Set(['co', 'com', 'net', 'org', 'gov', 'edu', 'ac', 'or', 'ne', 'go', 'gv', 'mil', 'nic']);

@@ -184,14 +184,18 @@ export class BoundedMap<V> extends Map<string, V> {
     super(entries);
   }
 
-  touch(key: string, create: () => V): V {
+  /**
+   * The entry of key, made the most recently touched; created with create(arg) if absent. The
+   * argument (rather than a closure over it) spares the detectors a closure per packet.
+   */
+  touch<A>(key: string, create: (arg: A) => V, arg?: A): V {
     if (key === this.newest) {
       const hit = super.get(key);
       if (hit !== undefined) return hit;
     }
     let value = super.get(key);
     if (value !== undefined) super.delete(key);
-    else value = create();
+    else value = create(arg as A);
     super.set(key, value);
     this.newest = key;
     while (this.size > this.cap) super.delete(this.keys().next().value as string);

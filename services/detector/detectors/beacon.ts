@@ -56,6 +56,8 @@ export function beaconScore(starts: number[], bytes: number[]): { score: number;
   return { score: (ts * 2 + ds) / 3, medianMs, spanMs };
 }
 
+const newChannel = (): Channel => ({ starts: [], bytes: [], lastPort: -1 });
+
 export const beacon: Detector<State> = {
   name: 'beacon',
   enabled: (c) => c.beacon.enabled,
@@ -74,7 +76,7 @@ export const beacon: Detector<State> = {
       if (c && c.lastPort === p.srcPort) c.bytes[c.bytes.length - 1] += p.payloadLength;
       return null;
     }
-    const c = s.touch(key, () => ({ starts: [], bytes: [], lastPort: -1 }));
+    const c = s.touch(key, newChannel);
     if (c.lastPort === p.srcPort) return null; // retransmitted SYN
     const t = tsMs(p);
     if (c.starts.length > 0 && t < c.starts[c.starts.length - 1]) return null;
@@ -86,6 +88,8 @@ export const beacon: Detector<State> = {
       c.bytes.shift();
     }
     if (c.starts.length < cfg.minConnections) return null;
+    // The span needs no scoring (a burst of connections is common and never a beacon).
+    if (c.starts[c.starts.length - 1] - c.starts[0] < cfg.minSpanSeconds * 1000) return null;
     const { score, medianMs, spanMs } = beaconScore(c.starts, c.bytes);
     if (spanMs < cfg.minSpanSeconds * 1000 || medianMs < cfg.minIntervalSeconds * 1000) return null;
     const j = judge(ctx, p.dst, cfg.scoreThreshold, cfg.severity, score);

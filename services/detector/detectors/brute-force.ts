@@ -38,32 +38,39 @@ export const bruteForce: Detector<State> = {
   step(s: State, p: Packet, ctx: DetectorContext): Finding | null {
     const cfg = ctx.config.bruteForce;
     const windowMs = cfg.windowSeconds * 1000;
-    const w = s.touch(String(p.dstPort), () => ({ attempts: CountWindow.of(windowMs), hosts: DistinctWindow.of<string>(windowMs, 256) }));
+    const w = s.touch(String(p.dstPort), newService, windowMs);
     w.attempts.add(tsMs(p));
     w.hosts.add(tsMs(p), p.dst);
     const n = w.attempts.total;
     const j = judge(ctx, p.src, cfg.threshold, cfg.severity, n);
     if (n < j.threshold) return null;
-    const service = SERVICE[p.dstPort] ?? `port ${p.dstPort}`;
-    const hosts = w.hosts;
-    return {
-      category: 'brute_force',
-      family: 'brute_force',
-      key: `${p.src}>${p.dstPort}`,
-      severity: j.severity,
-      get title() {
-        return `Brute force: ${p.src} made ${n} ${service} connection attempts to ${hosts.size === 1 ? p.dst : `${hosts.size} hosts`} in ${cfg.windowSeconds} s`;
-      },
-      src: p.src,
-      dst: hosts.size === 1 ? p.dst : null,
-      srcPort: null,
-      dstPort: p.dstPort,
-      protocol: p.protocol,
-      flow: false,
-      get evidence() {
-        return evidence(n, j.threshold, cfg.threshold, cfg.windowSeconds, 'attempts', { service, hosts: String(hosts.size) });
-      },
-      intel: j.intel,
-    };
+    return finding(p, w.hosts, n, j, ctx);
   },
 };
+
+const newService = (windowMs: number): Service => ({ attempts: CountWindow.of(windowMs), hosts: DistinctWindow.of<string>(windowMs, 256) });
+
+/** Built apart from step(), so the getters' closure context is allocated only for a finding. */
+function finding(p: Packet, hosts: DistinctWindow<string>, n: number, j: ReturnType<typeof judge>, ctx: DetectorContext): Finding {
+  const cfg = ctx.config.bruteForce;
+  const service = SERVICE[p.dstPort] ?? `port ${p.dstPort}`;
+  return {
+    category: 'brute_force',
+    family: 'brute_force',
+    key: `${p.src}>${p.dstPort}`,
+    severity: j.severity,
+    get title() {
+      return `Brute force: ${p.src} made ${n} ${service} connection attempts to ${hosts.size === 1 ? p.dst : `${hosts.size} hosts`} in ${cfg.windowSeconds} s`;
+    },
+    src: p.src,
+    dst: hosts.size === 1 ? p.dst : null,
+    srcPort: null,
+    dstPort: p.dstPort,
+    protocol: p.protocol,
+    flow: false,
+    get evidence() {
+      return evidence(n, j.threshold, cfg.threshold, cfg.windowSeconds, 'attempts', { service, hosts: String(hosts.size) });
+    },
+    intel: j.intel,
+  };
+}

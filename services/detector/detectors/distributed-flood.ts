@@ -21,8 +21,15 @@ interface Service {
 
 type State = BoundedMap<Service>;
 
+/** 'tcp/<port>' strings, one per port (a flood asks for the same one every packet). */
+const tcpServices: string[] = [];
+
 function serviceOf(p: Packet): string | null {
-  if (p.protocol === TCP) return `tcp/${p.dstPort}`;
+  if (p.protocol === TCP) {
+    const port = p.dstPort;
+    if (port < 0 || port > 65535) return `tcp/${port}`;
+    return (tcpServices[port] ??= `tcp/${port}`);
+  }
   if (isEchoRequest(p)) return 'icmp-echo';
   return null;
 }
@@ -52,7 +59,7 @@ export const distributedFlood: Detector<State> = {
       return null;
     }
     const windowMs = (icmp ? ctx.config.icmpFlood.windowSeconds : cfg.windowSeconds) * 1000;
-    const v = s.touch(service, () => ({ hits: CountWindow.of(windowMs), completed: CountWindow.of(windowMs), sources: DistinctWindow.of<string>(windowMs, cfg.distributedMinSources * 4) }));
+    const v = s.touch(service, icmp ? newIcmpService : newSynService, ctx);
     v.hits.add(t);
     v.sources.add(t, p.src);
     const n = v.hits.total;
@@ -60,27 +67,38 @@ export const distributedFlood: Detector<State> = {
     const j = judge(ctx, p.dst, base, icmp ? ctx.config.icmpFlood.severity : cfg.severity, n);
     if (n < j.threshold || v.sources.size < cfg.distributedMinSources) return null;
     if (v.completed.total > n * cfg.maxCompletedRatio) return null;
-    return {
-      category: icmp ? 'icmp_flood' : 'syn_flood',
-      family: 'distributed-flood',
-      key: `${p.dst}|${service}`,
-      severity: j.severity,
-      // Title and evidence are built only if the incident emits (most findings fall in its cooldown).
-      get title() {
-        const sources = v.sources.size >= v.sources.cap ? `${v.sources.cap}+` : String(v.sources.size);
-        return `${icmp ? 'ICMP' : 'SYN'} flood (distributed): ${sources} sources sent ${n} ${icmp ? 'echo requests' : 'SYNs'} to ${p.dst}${icmp ? '' : `:${p.dstPort}`} in ${windowMs / 1000} s`;
-      },
-      src: 'multiple',
-      dst: p.dst,
-      srcPort: null,
-      dstPort: icmp ? null : p.dstPort,
-      protocol: p.protocol,
-      flow: false,
-      get evidence() {
-        const sources = v.sources.size >= v.sources.cap ? `${v.sources.cap}+` : String(v.sources.size);
-        return evidence(n, j.threshold, base, windowMs / 1000, 'packets', { sources, sampleSources: v.sources.sample(5).join(',') });
-      },
-      intel: j.intel,
-    };
+    return finding(p, v, n, icmp, service, windowMs, base, j);
   },
 };
+
+function newService(windowMs: number, ctx: DetectorContext): Service {
+  return { hits: CountWindow.of(windowMs), completed: CountWindow.of(windowMs), sources: DistinctWindow.of<string>(windowMs, ctx.config.synFlood.distributedMinSources * 4) };
+}
+const newIcmpService = (ctx: DetectorContext): Service => newService(ctx.config.icmpFlood.windowSeconds * 1000, ctx);
+const newSynService = (ctx: DetectorContext): Service => newService(ctx.config.synFlood.windowSeconds * 1000, ctx);
+
+/** Built apart from step(), so the getters' closure context is allocated only for a finding. */
+function finding(p: Packet, v: Service, n: number, icmp: boolean, service: string, windowMs: number, base: number, j: ReturnType<typeof judge>): Finding {
+  return {
+    category: icmp ? 'icmp_flood' : 'syn_flood',
+    family: 'distributed-flood',
+    key: `${p.dst}|${service}`,
+    severity: j.severity,
+    // Title and evidence are built only if the incident emits (most findings fall in its cooldown).
+    get title() {
+      const sources = v.sources.size >= v.sources.cap ? `${v.sources.cap}+` : String(v.sources.size);
+      return `${icmp ? 'ICMP' : 'SYN'} flood (distributed): ${sources} sources sent ${n} ${icmp ? 'echo requests' : 'SYNs'} to ${p.dst}${icmp ? '' : `:${p.dstPort}`} in ${windowMs / 1000} s`;
+    },
+    src: 'multiple',
+    dst: p.dst,
+    srcPort: null,
+    dstPort: icmp ? null : p.dstPort,
+    protocol: p.protocol,
+    flow: false,
+    get evidence() {
+      const sources = v.sources.size >= v.sources.cap ? `${v.sources.cap}+` : String(v.sources.size);
+      return evidence(n, j.threshold, base, windowMs / 1000, 'packets', { sources, sampleSources: v.sources.sample(5).join(',') });
+    },
+    intel: j.intel,
+  };
+}

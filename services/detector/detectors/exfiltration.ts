@@ -16,6 +16,8 @@ function outbound(p: Packet, ctx: DetectorContext): boolean {
   return p.src !== '' && p.dst !== '' && ctx.internal.has(p.src) && !ctx.internal.has(p.dst) && !isMulticastOrBroadcast(p.dst);
 }
 
+const newWindow = (ctx: DetectorContext): CountWindow => CountWindow.of(ctx.config.exfiltration.windowSeconds * 1000);
+
 export const exfiltration: Detector<State> = {
   name: 'exfiltration',
   enabled: (c) => c.exfiltration.enabled,
@@ -28,7 +30,7 @@ export const exfiltration: Detector<State> = {
   },
   step(s: State, p: Packet, ctx: DetectorContext): Finding | null {
     const cfg = ctx.config.exfiltration;
-    const w = s.touch(p.dst, () => CountWindow.of(cfg.windowSeconds * 1000));
+    const w = s.touch(p.dst, newWindow, ctx);
     w.add(tsMs(p), p.ipLength > 0 ? p.ipLength : p.length);
     const bytes = w.total;
     const j = judge(ctx, p.dst, cfg.thresholdBytes, cfg.severity, bytes);

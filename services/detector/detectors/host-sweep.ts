@@ -18,6 +18,10 @@ function serviceOf(p: Packet): string | null {
   return null;
 }
 
+function newHosts(ctx: DetectorContext): DistinctWindow<string> {
+  return DistinctWindow.of<string>(ctx.config.hostSweep.windowSeconds * 1000, ctx.config.hostSweep.threshold * 4);
+}
+
 export const hostSweep: Detector<State> = {
   name: 'host-sweep',
   enabled: (c) => c.hostSweep.enabled,
@@ -33,7 +37,7 @@ export const hostSweep: Detector<State> = {
     const service = serviceOf(p);
     if (service === null) return null;
     const subnet = subnetOf(p.dst);
-    const w = s.touch(`${subnet}|${service}`, () => DistinctWindow.of<string>(cfg.windowSeconds * 1000, cfg.threshold * 4));
+    const w = s.touch(`${subnet}|${service}`, newHosts, ctx);
     if (!w.add(tsMs(p), p.dst)) return null;
     const n = w.size;
     const j = judge(ctx, p.src, cfg.threshold, cfg.severity, n);

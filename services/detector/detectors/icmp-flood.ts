@@ -22,27 +22,35 @@ export const icmpFlood: Detector<State> = {
   },
   step(s: State, p: Packet, ctx: DetectorContext): Finding | null {
     const cfg = ctx.config.icmpFlood;
-    const w = s.touch(p.dst, () => CountWindow.of(cfg.windowSeconds * 1000));
+    const w = s.touch(p.dst, newWindow, ctx);
     w.add(tsMs(p));
     const n = w.total;
     const j = judge(ctx, p.src, cfg.threshold, cfg.severity, n);
     if (n < j.threshold) return null;
-    return {
-      category: 'icmp_flood',
-      family: 'icmp_flood',
-      key: `${p.src}>${p.dst}`,
-      severity: j.severity,
-      get title() {
-        return `ICMP flood: ${p.src} sent ${n} echo requests to ${p.dst} in ${cfg.windowSeconds} s`;
-      },
-      src: p.src,
-      dst: p.dst,
-      srcPort: null,
-      dstPort: null,
-      protocol: p.protocol,
-      flow: false,
-      evidence: evidence(n, j.threshold, cfg.threshold, cfg.windowSeconds, 'packets'),
-      intel: j.intel,
-    };
+    return finding(p, n, j, ctx);
   },
 };
+
+const newWindow = (ctx: DetectorContext): CountWindow => CountWindow.of(ctx.config.icmpFlood.windowSeconds * 1000);
+
+/** Built apart from step(), so the getter's closure context is allocated only for a finding. */
+function finding(p: Packet, n: number, j: ReturnType<typeof judge>, ctx: DetectorContext): Finding {
+  const cfg = ctx.config.icmpFlood;
+  return {
+    category: 'icmp_flood',
+    family: 'icmp_flood',
+    key: `${p.src}>${p.dst}`,
+    severity: j.severity,
+    get title() {
+      return `ICMP flood: ${p.src} sent ${n} echo requests to ${p.dst} in ${cfg.windowSeconds} s`;
+    },
+    src: p.src,
+    dst: p.dst,
+    srcPort: null,
+    dstPort: null,
+    protocol: p.protocol,
+    flow: false,
+    evidence: evidence(n, j.threshold, cfg.threshold, cfg.windowSeconds, 'packets'),
+    intel: j.intel,
+  };
+}

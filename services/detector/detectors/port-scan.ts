@@ -26,31 +26,41 @@ export const portScan: Detector<State> = {
   },
   step(s: State, p: Packet, ctx: DetectorContext): Finding | null {
     const cfg = ctx.config.portScan;
-    const ports = s.touch(p.dst, () => DistinctWindow.of<number>(cfg.windowSeconds * 1000, ctx.config.maxDistinctPerWindow));
+    const ports = s.touch(p.dst, newPorts, ctx);
     if (!ports.add(tsMs(p), p.protocol === UDP ? 65536 + p.dstPort : p.dstPort)) return null;
     const n = ports.size;
     const j = judge(ctx, p.src, cfg.threshold, cfg.severity, n);
     if (n < j.threshold) return null;
-    return {
-      category: 'port_scan',
-      family: 'probe',
-      key: p.src,
-      severity: j.severity,
-      // Title and evidence are built only if the incident emits (most findings fall in its cooldown).
-      get title() {
-        return `Port scan: ${p.src} probed ${n} ports on ${p.dst} in ${cfg.windowSeconds} s`;
-      },
-      src: p.src,
-      dst: p.dst,
-      srcPort: null,
-      dstPort: null,
-      protocol: p.protocol,
-      flow: false,
-      get evidence() {
-        const sample = ports.sample(8).map((v) => (v >= 65536 ? `${v - 65536}/udp` : String(v)));
-        return evidence(n, j.threshold, cfg.threshold, cfg.windowSeconds, 'ports', { samplePorts: sample.join(',') });
-      },
-      intel: j.intel,
-    };
+    return finding(p, ports, n, j, ctx);
   },
 };
+
+function newPorts(ctx: DetectorContext): DistinctWindow<number> {
+  return DistinctWindow.of<number>(ctx.config.portScan.windowSeconds * 1000, ctx.config.maxDistinctPerWindow);
+}
+
+/** Built apart from step(), so the getters' closure context is allocated only for a finding. */
+function finding(p: Packet, ports: DistinctWindow<number>, n: number, j: ReturnType<typeof judge>, ctx: DetectorContext): Finding {
+  const cfg = ctx.config.portScan;
+  return {
+    category: 'port_scan',
+    family: 'probe',
+    key: p.src,
+    severity: j.severity,
+    // Title and evidence are built only if the incident emits (most findings fall in its cooldown).
+    get title() {
+      return `Port scan: ${p.src} probed ${n} ports on ${p.dst} in ${cfg.windowSeconds} s`;
+    },
+    src: p.src,
+    dst: p.dst,
+    srcPort: null,
+    dstPort: null,
+    protocol: p.protocol,
+    flow: false,
+    get evidence() {
+      const sample = ports.sample(8).map((v) => (v >= 65536 ? `${v - 65536}/udp` : String(v)));
+      return evidence(n, j.threshold, cfg.threshold, cfg.windowSeconds, 'ports', { samplePorts: sample.join(',') });
+    },
+    intel: j.intel,
+  };
+}

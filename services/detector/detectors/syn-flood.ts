@@ -57,7 +57,7 @@ export const synFlood: Detector<State> = {
       if ((p.tcpFlags & TcpFlag.ACK) !== 0) s.get(p.dst)?.ack.add(t);
       return null;
     }
-    const v = s.touch(p.dst, () => newVictim(ctx));
+    const v = s.touch(p.dst, newVictim, ctx);
     v.syn.add(t);
     v.perSecond.add(t);
     v.ports.add(t, p.dstPort);
@@ -70,26 +70,35 @@ export const synFlood: Detector<State> = {
     if (v.ack.total > syns * cfg.maxCompletedRatio) return null;
     const scanShaped = t < v.scanUntil;
     if (scanShaped && v.perSecond.total < cfg.scanRateOverride) return null;
-    const onePort = v.ports.size === 1;
-    return {
-      category: 'syn_flood',
-      family: 'probe',
-      key: p.src,
-      severity: j.severity,
-      // Title and evidence are built only if the incident emits (most findings fall in its cooldown).
-      get title() {
-        return `SYN flood: ${p.src} sent ${syns} SYNs to ${p.dst}${onePort ? `:${p.dstPort}` : ''} in ${cfg.windowSeconds} s`;
-      },
-      src: p.src,
-      dst: p.dst,
-      srcPort: null,
-      dstPort: onePort ? p.dstPort : null,
-      protocol: TCP,
-      flow: false,
-      get evidence() {
-        return evidence(syns, j.threshold, cfg.threshold, cfg.windowSeconds, 'packets', { completed: String(v.ack.total), distinctPorts: String(v.ports.size) });
-      },
-      intel: j.intel,
-    };
+    return finding(p, v, syns, j, ctx);
   },
 };
+
+/**
+ * Built apart from step(): the getters' closures would otherwise make V8 allocate their context
+ * on every call of step(), finding or not.
+ */
+function finding(p: Packet, v: Victim, syns: number, j: ReturnType<typeof judge>, ctx: DetectorContext): Finding {
+  const cfg = ctx.config.synFlood;
+  const onePort = v.ports.size === 1;
+  return {
+    category: 'syn_flood',
+    family: 'probe',
+    key: p.src,
+    severity: j.severity,
+    // Title and evidence are built only if the incident emits (most findings fall in its cooldown).
+    get title() {
+      return `SYN flood: ${p.src} sent ${syns} SYNs to ${p.dst}${onePort ? `:${p.dstPort}` : ''} in ${cfg.windowSeconds} s`;
+    },
+    src: p.src,
+    dst: p.dst,
+    srcPort: null,
+    dstPort: onePort ? p.dstPort : null,
+    protocol: TCP,
+    flow: false,
+    get evidence() {
+      return evidence(syns, j.threshold, cfg.threshold, cfg.windowSeconds, 'packets', { completed: String(v.ack.total), distinctPorts: String(v.ports.size) });
+    },
+    intel: j.intel,
+  };
+}
