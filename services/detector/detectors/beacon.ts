@@ -58,6 +58,10 @@ export function beaconScore(starts: number[], bytes: number[]): { score: number;
 
 const newChannel = (): Channel => ({ starts: [], bytes: [], lastPort: -1 });
 
+/** A channel whose last connection is more than a day before nowMs: deleted, or started over. */
+const STALE_MS = 86_400_000;
+const stale = (c: Channel, nowMs: number): boolean => c.starts.length > 0 && nowMs - c.starts[c.starts.length - 1] > STALE_MS;
+
 export const beacon: Detector<State> = {
   name: 'beacon',
   enabled: (c) => c.beacon.enabled,
@@ -65,20 +69,26 @@ export const beacon: Detector<State> = {
   create: () => new BoundedMap<Channel>(128),
   revive: (json) => new BoundedMap<Channel>(128, json as Array<[string, Channel]>),
   idle: (s, now) => {
-    for (const [k, c] of s) if (now - c.starts[c.starts.length - 1] > 86_400_000) s.delete(k);
+    for (const [k, c] of s) if (stale(c, now)) s.delete(k);
     return s.size === 0;
   },
   step(s: State, p: Packet, ctx: DetectorContext): Finding | null {
     const cfg = ctx.config.beacon;
     const key = `${p.dst}:${p.dstPort}`;
+    const t = tsMs(p);
     if (!isSynOnly(p)) {
       const c = s.get(key);
-      if (c && c.lastPort === p.srcPort) c.bytes[c.bytes.length - 1] += p.payloadLength;
+      if (c && c.lastPort === p.srcPort && !stale(c, t)) c.bytes[c.bytes.length - 1] += p.payloadLength;
       return null;
     }
     const c = s.touch(key, newChannel);
+    // A channel idle for a day starts over here exactly as idle() would have deleted it.
+    if (stale(c, t)) {
+      c.starts = [];
+      c.bytes = [];
+      c.lastPort = -1;
+    }
     if (c.lastPort === p.srcPort) return null; // retransmitted SYN
-    const t = tsMs(p);
     if (c.starts.length > 0 && t < c.starts[c.starts.length - 1]) return null;
     c.starts.push(t);
     c.bytes.push(0);

@@ -45,7 +45,7 @@ export const distributedFlood: Detector<State> = {
       (json as Array<[string, Record<keyof Service, never>]>).map(([k, v]) => [k, { hits: CountWindow.from(v.hits), completed: CountWindow.from(v.completed), sources: DistinctWindow.from<string>(v.sources) }]),
     ),
   idle: (s, now) => {
-    for (const [k, v] of s) if (v.hits.idle(now)) s.delete(k);
+    for (const [k, v] of s) if (v.hits.idle(now) && v.completed.idle(now) && v.sources.idle(now)) s.delete(k);
     return s.size === 0;
   },
   step(s: State, p: Packet, ctx: DetectorContext): Finding | null {

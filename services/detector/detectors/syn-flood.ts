@@ -47,7 +47,8 @@ export const synFlood: Detector<State> = {
       (json as Array<[string, Record<keyof Victim, never>]>).map(([k, v]) => [k, { syn: CountWindow.from(v.syn), ack: CountWindow.from(v.ack), perSecond: CountWindow.from(v.perSecond), ports: DistinctWindow.from<number>(v.ports), scanUntil: Number(v.scanUntil) }]),
     ),
   idle: (s, now) => {
-    for (const [k, v] of s) if (v.syn.idle(now) && v.ack.idle(now)) s.delete(k);
+    // Every field must be spent: a victim deleted here must look like a new one to any later packet.
+    for (const [k, v] of s) if (v.syn.idle(now) && v.ack.idle(now) && v.ports.idle(now) && now >= v.scanUntil) s.delete(k);
     return s.size === 0;
   },
   step(s: State, p: Packet, ctx: DetectorContext): Finding | null {

@@ -22,6 +22,7 @@ import { intelCacheKey, IntelView } from '../intel/view.ts';
 import { CidrSet, domainMatches, registrableDomain } from '../net.ts';
 import { pruneIncidents, recordFinding, type Incident } from './incidents.ts';
 import { Suppressions } from './suppressions.ts';
+import { counter } from '../../common/observability/metrics.ts';
 
 export interface BatchMessage {
   offset: string;
@@ -77,6 +78,19 @@ export interface EngineOptions {
 
 export const INTEL_QUEUE = 'intel';
 
+const lateResets = counter('netsentinel_detector_late_resets_total', 'State keys started over because a packet was older than detector.allowedLatenessSeconds behind the newest of its key.');
+
+/**
+ * A packet older than allowedLateness behind its key's newest one starts the key over (state
+ * and incidents), as a new capture would: deterministic whatever the batch cut, where keeping
+ * stale state for it would depend on whether a step boundary had already deleted it.
+ */
+function startOver(blob: LiveBlob, t: number): void {
+  blob.raw = { t, d: {}, i: {} };
+  blob.live = [];
+  lateResets.inc();
+}
+
 export class DetectionEngine {
   private readonly detectors: ReadonlyArray<Detector<unknown>>;
   private readonly intel: IntelView;
@@ -84,6 +98,7 @@ export class DetectionEngine {
   private readonly suppressions: Suppressions;
   private readonly allowlist: CidrSet;
   private readonly policy: { cooldownMs: number; idleMs: number };
+  private readonly latenessMs: number;
   private readonly ttlMs: number;
   private readonly durable: boolean;
   private readonly cache = new Map<number, PartitionCache>();
@@ -119,6 +134,7 @@ export class DetectionEngine {
     this.allowlist = new CidrSet(c.allowlist.addresses);
     this.policy = { cooldownMs: c.cooldownSeconds * 1000, idleMs: c.incidentIdleSeconds * 1000 };
     this.ttlMs = c.stateTtlSeconds * 1000;
+    this.latenessMs = c.allowedLatenessSeconds * 1000;
   }
 
   async process(partition: number, messages: BatchMessage[]): Promise<BatchResult> {
@@ -286,6 +302,7 @@ export class DetectionEngine {
             blob = blobs.get(k)!;
             lastKey = k;
             if (t > blob.raw.t) blob.raw.t = t;
+            else if (t < blob.raw.t - this.latenessMs) startOver(blob, t);
           }
           let entry = blob!.live[di];
           if (entry === undefined) {
@@ -321,7 +338,10 @@ export class DetectionEngine {
     const deletes: string[] = [];
     for (let j = 0; j < blobs.length; j++) {
       const blob = blobs[j];
-      const now = blob.raw.t;
+      // Judged allowedLateness behind the newest packet: what is deleted then is what every
+      // packet the fold still accepts for this key (not older than that) would find expired, so
+      // deleting it at a step boundary or keeping it gives the same alerts.
+      const now = blob.raw.t - this.latenessMs;
       // Only the detectors this batch stepped are judged idle (as a worker that revives just
       // those from the store would), so cached and reloaded state give the same result.
       const live = blob.live;

@@ -26,6 +26,7 @@ export const detectorSection = z
     groupId: z.string().default('netsentinel-detectors').describe('Kafka consumer group of the detector workers.'),
     cooldownSeconds: z.number().positive().default(15).describe('Event-time cooldown before an open incident emits another update.'),
     incidentIdleSeconds: z.number().positive().default(120).describe('An incident with no new evidence for this long (event time) is closed; new evidence opens a new one.'),
+    allowedLatenessSeconds: z.number().min(0).max(86_400).default(60).describe('How far (event time) a packet may be older than the newest one of its key and still meet that key\'s state; an older one starts the key over, as a new capture would. Idle state is deleted only this long after it went idle, so alerts do not depend on how the stream was cut into batches even when event time steps back (merged or concatenated captures, sensors with skewed clocks).'),
     stateTtlSeconds: z.number().int().positive().default(86_400).describe('Lifetime of detector state in the store (bounds memory; windows themselves are event time).'),
     rejoinAttempts: z.number().int().min(0).max(100).default(5).describe('When the consumer stops on an error (Redis unreachable, a failing batch), re-join the group this many times in a row with a doubling backoff before the worker exits non-zero for its supervisor to restart it.'),
     rejoinBackoffMs: z.number().int().min(10).max(600_000).default(1000).describe('First re-join backoff (ms); doubles per attempt up to 60 s, reset by a batch that succeeds.'),
