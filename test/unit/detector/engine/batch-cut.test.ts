@@ -1,7 +1,7 @@
 /**
  * Exactness when event time steps back: real captures concatenated out of date order (as
  * `analyze a.pcap b.pcap` or a looping replay without --rebase-time gives) and a second sensor
- * whose clock runs 20 s behind, merged into the same stream. However the stream is cut into
+ * whose clock runs 5 s behind, merged into the same stream. However the stream is cut into
  * batches — one packet, 7, 250, 2,000 — the alerts are the same, field for field: idle state is
  * deleted only allowedLateness behind a key's newest packet, and a packet older than that starts
  * its key over (engine.ts).
@@ -56,7 +56,7 @@ describe('alerts do not depend on the batch cut when event time steps back', () 
     // then at their first dates again.
     const stream = [
       ...scan,
-      ...mergeSkewed(beacon, flood, 20_000),
+      ...mergeSkewed(beacon, flood, 5_000),
       laterData(scan, 2 * DAY_US),
       ...scan,
       ...brute,
@@ -64,7 +64,7 @@ describe('alerts do not depend on the batch cut when event time steps back', () 
       ...beacon,
       laterData(beacon, 3 * DAY_US),
       ...beacon,
-      ...mergeSkewed(rat, scan, 20_000),
+      ...mergeSkewed(rat, scan, 5_000),
     ];
     let backwards = 0;
     for (let i = 1; i < stream.length; i++) if (stream[i].ts < stream[i - 1].ts) backwards++;
