@@ -35,20 +35,33 @@ export const exfiltration: Detector<State> = {
     const bytes = w.total;
     const j = judge(ctx, p.dst, cfg.thresholdBytes, cfg.severity, bytes);
     if (bytes < j.threshold) return null;
-    return {
-      category: 'data_exfiltration',
-      family: 'data_exfiltration',
-      key: `${p.src}>${p.dst}`,
-      severity: j.severity,
-      title: `Data exfiltration: ${p.src} sent ${(bytes / 1e6).toFixed(1)} MB to ${p.dst} in ${cfg.windowSeconds} s`,
-      src: p.src,
-      dst: p.dst,
-      srcPort: p.srcPort || null,
-      dstPort: p.dstPort || null,
-      protocol: p.protocol,
-      flow: true,
-      evidence: evidence(bytes, j.threshold, cfg.thresholdBytes, cfg.windowSeconds, 'bytes'),
-      intel: j.intel,
-    };
+    return finding(p, bytes, j, ctx);
   },
 };
+
+/**
+ * Built apart from step(), title and evidence only if the incident emits: past the threshold
+ * every packet of the transfer is a finding, and nearly all fall in the incident's cooldown.
+ */
+function finding(p: Packet, bytes: number, j: ReturnType<typeof judge>, ctx: DetectorContext): Finding {
+  const cfg = ctx.config.exfiltration;
+  return {
+    category: 'data_exfiltration',
+    family: 'data_exfiltration',
+    key: `${p.src}>${p.dst}`,
+    severity: j.severity,
+    get title() {
+      return `Data exfiltration: ${p.src} sent ${(bytes / 1e6).toFixed(1)} MB to ${p.dst} in ${cfg.windowSeconds} s`;
+    },
+    src: p.src,
+    dst: p.dst,
+    srcPort: p.srcPort || null,
+    dstPort: p.dstPort || null,
+    protocol: p.protocol,
+    flow: true,
+    get evidence() {
+      return evidence(bytes, j.threshold, cfg.thresholdBytes, cfg.windowSeconds, 'bytes');
+    },
+    intel: j.intel,
+  };
+}
