@@ -74,6 +74,19 @@ export const srcKey = (p: Packet): string | null => {
   return k;
 };
 
+/** The lowest threshold any verdict can make of base (the CRITICAL tier's ×0.10). */
+const lowestThreshold = (base: number): number => adjustThreshold(base, 'CRITICAL');
+
+/**
+ * True when count is below the threshold under every possible verdict, and so far below the
+ * unadjusted one that no lookup is asked for either (count < base / 10 < base / 2): judge()
+ * could only say no. Count detectors ask this first, sparing the verdict and the judgement for
+ * the many packets of entities nowhere near a threshold.
+ */
+export function belowEveryThreshold(base: number, count: number): boolean {
+  return count < lowestThreshold(base);
+}
+
 /** Threshold, severity and verdict after intel tiers, and a lookup request near the threshold. */
 export function judge(ctx: DetectorContext, entity: string, base: number, severity: Severity, count: number): { threshold: number; severity: Severity; intel: IntelVerdict } {
   const intel = ctx.verdict(entity);

@@ -5,7 +5,7 @@
  * service, so an attack on SSH and one on RDP are two.
  */
 import type { Packet } from '../../common/model.ts';
-import { evidence, judge, srcKey, tsMs, type Detector, type DetectorContext, type Finding } from '../detector.ts';
+import { belowEveryThreshold, evidence, judge, srcKey, tsMs, type Detector, type DetectorContext, type Finding } from '../detector.ts';
 import { BoundedMap, CountWindow, DistinctWindow } from '../windows.ts';
 import { isSynOnly } from './probe.ts';
 
@@ -42,6 +42,7 @@ export const bruteForce: Detector<State> = {
     w.attempts.add(tsMs(p));
     w.hosts.add(tsMs(p), p.dst);
     const n = w.attempts.total;
+    if (belowEveryThreshold(cfg.threshold, n)) return null;
     const j = judge(ctx, p.src, cfg.threshold, cfg.severity, n);
     if (n < j.threshold) return null;
     return finding(p, w.hosts, n, j, ctx);

@@ -9,7 +9,7 @@
  * sources and half-open connections, so a busy server with completing clients is not a flood.
  */
 import { TcpFlag, type Packet } from '../../common/model.ts';
-import { evidence, judge, TCP, tsMs, type Detector, type DetectorContext, type Finding } from '../detector.ts';
+import { belowEveryThreshold, evidence, judge, TCP, tsMs, type Detector, type DetectorContext, type Finding } from '../detector.ts';
 import { BoundedMap, CountWindow, DistinctWindow } from '../windows.ts';
 import { isEchoRequest, isSynOnly } from './probe.ts';
 
@@ -64,6 +64,7 @@ export const distributedFlood: Detector<State> = {
     v.sources.add(t, p.src);
     const n = v.hits.total;
     const base = icmp ? Math.max(ctx.config.icmpFlood.threshold, cfg.distributedThreshold / 2) : cfg.distributedThreshold;
+    if (belowEveryThreshold(base, n)) return null;
     const j = judge(ctx, p.dst, base, icmp ? ctx.config.icmpFlood.severity : cfg.severity, n);
     if (n < j.threshold || v.sources.size < cfg.distributedMinSources) return null;
     if (v.completed.total > n * cfg.maxCompletedRatio) return null;

@@ -6,7 +6,7 @@
  * link-local, loopback and ULA by default).
  */
 import type { Packet } from '../../common/model.ts';
-import { evidence, judge, srcKey, tsMs, type Detector, type DetectorContext, type Finding } from '../detector.ts';
+import { belowEveryThreshold, evidence, judge, srcKey, tsMs, type Detector, type DetectorContext, type Finding } from '../detector.ts';
 import { isMulticastOrBroadcast } from '../net.ts';
 import { BoundedMap, CountWindow } from '../windows.ts';
 
@@ -33,6 +33,7 @@ export const exfiltration: Detector<State> = {
     const w = s.touch(p.dst, newWindow, ctx);
     w.add(tsMs(p), p.ipLength > 0 ? p.ipLength : p.length);
     const bytes = w.total;
+    if (belowEveryThreshold(cfg.thresholdBytes, bytes)) return null;
     const j = judge(ctx, p.dst, cfg.thresholdBytes, cfg.severity, bytes);
     if (bytes < j.threshold) return null;
     return finding(p, bytes, j, ctx);

@@ -4,7 +4,7 @@
  * rule; the seeds had none (SAS counted a sweep as a SYN or ICMP flood).
  */
 import type { Packet } from '../../common/model.ts';
-import { evidence, judge, srcKey, TCP, tsMs, type Detector, type DetectorContext, type Finding } from '../detector.ts';
+import { belowEveryThreshold, evidence, judge, srcKey, TCP, tsMs, type Detector, type DetectorContext, type Finding } from '../detector.ts';
 import { subnetOf } from '../net.ts';
 import { BoundedMap, DistinctWindow } from '../windows.ts';
 import { isEchoRequest, isSynOnly, isUdpProbe } from './probe.ts';
@@ -40,6 +40,7 @@ export const hostSweep: Detector<State> = {
     const w = s.touch(`${subnet}|${service}`, newHosts, ctx);
     if (!w.add(tsMs(p), p.dst)) return null;
     const n = w.size;
+    if (belowEveryThreshold(cfg.threshold, n)) return null;
     const j = judge(ctx, p.src, cfg.threshold, cfg.severity, n);
     if (n < j.threshold) return null;
     return {

@@ -4,7 +4,7 @@
  * ICMPv6 echo requests (type 128) too. Replies never count.
  */
 import type { Packet } from '../../common/model.ts';
-import { evidence, judge, srcKey, tsMs, type Detector, type DetectorContext, type Finding } from '../detector.ts';
+import { belowEveryThreshold, evidence, judge, srcKey, tsMs, type Detector, type DetectorContext, type Finding } from '../detector.ts';
 import { BoundedMap, CountWindow } from '../windows.ts';
 import { isEchoRequest } from './probe.ts';
 
@@ -25,6 +25,7 @@ export const icmpFlood: Detector<State> = {
     const w = s.touch(p.dst, newWindow, ctx);
     w.add(tsMs(p));
     const n = w.total;
+    if (belowEveryThreshold(cfg.threshold, n)) return null;
     const j = judge(ctx, p.src, cfg.threshold, cfg.severity, n);
     if (n < j.threshold) return null;
     return finding(p, n, j, ctx);

@@ -8,7 +8,7 @@
  * 'probe' incident with syn-flood.ts.
  */
 import type { Packet } from '../../common/model.ts';
-import { evidence, judge, srcKey, tsMs, UDP, type Detector, type DetectorContext, type Finding } from '../detector.ts';
+import { belowEveryThreshold, evidence, judge, srcKey, tsMs, UDP, type Detector, type DetectorContext, type Finding } from '../detector.ts';
 import { BoundedMap, DistinctWindow } from '../windows.ts';
 import { isTcpProbe, isUdpProbe } from './probe.ts';
 
@@ -29,6 +29,7 @@ export const portScan: Detector<State> = {
     const ports = s.touch(p.dst, newPorts, ctx);
     if (!ports.add(tsMs(p), p.protocol === UDP ? 65536 + p.dstPort : p.dstPort)) return null;
     const n = ports.size;
+    if (belowEveryThreshold(cfg.threshold, n)) return null;
     const j = judge(ctx, p.src, cfg.threshold, cfg.severity, n);
     if (n < j.threshold) return null;
     return finding(p, ports, n, j, ctx);

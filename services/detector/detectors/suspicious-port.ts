@@ -7,7 +7,7 @@
  * tor.ts (one category per incident).
  */
 import type { Packet } from '../../common/model.ts';
-import { evidence, judge, srcKey, tsMs, UDP, type Detector, type DetectorContext, type Finding } from '../detector.ts';
+import { belowEveryThreshold, evidence, judge, srcKey, tsMs, UDP, type Detector, type DetectorContext, type Finding } from '../detector.ts';
 import { BoundedMap, CountWindow } from '../windows.ts';
 import { isClientData } from './probe.ts';
 
@@ -37,6 +37,7 @@ export const suspiciousPort: Detector<State> = {
     const n = w.total;
     const base = p.protocol === UDP ? cfg.udpMinPackets : 1;
     const entity = ctx.internal.has(p.dst) && !ctx.internal.has(p.src) ? p.src : p.dst;
+    if (belowEveryThreshold(base, n)) return null;
     const j = judge(ctx, entity, base, cfg.severity, n);
     if (n < j.threshold) return null;
     return {

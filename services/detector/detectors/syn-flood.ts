@@ -8,7 +8,7 @@
  * incident the scan opened is refined to syn_flood (one incident, one category).
  */
 import { TcpFlag, type Packet } from '../../common/model.ts';
-import { evidence, judge, srcKey, TCP, tsMs, type Detector, type DetectorContext, type Finding } from '../detector.ts';
+import { belowEveryThreshold, evidence, judge, srcKey, TCP, tsMs, type Detector, type DetectorContext, type Finding } from '../detector.ts';
 import { BoundedMap, CountWindow, DistinctWindow } from '../windows.ts';
 import { isSynOnly } from './probe.ts';
 
@@ -66,6 +66,7 @@ export const synFlood: Detector<State> = {
     // while in the middle of a scan is still the scan.
     if (v.ports.size >= ctx.config.portScan.threshold) v.scanUntil = t + ctx.config.incidentIdleSeconds * 1000;
     const syns = v.syn.total;
+    if (belowEveryThreshold(cfg.threshold, syns)) return null;
     const j = judge(ctx, p.src, cfg.threshold, cfg.severity, syns);
     if (syns < j.threshold) return null;
     if (v.ack.total > syns * cfg.maxCompletedRatio) return null;
