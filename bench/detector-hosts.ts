@@ -6,9 +6,13 @@
  * sensor sends them. Prints the process RSS (peak and after the run), the state blobs in Redis
  * and its memory, and Redis round trips per 1,000 packets. Target: RSS < 512 MB.
  *
- *   node --expose-gc --import tsx bench/detector-hosts.ts [hosts=100000]
+ *   node --expose-gc --import tsx bench/detector-hosts.ts [hosts=100000] [--thread]
+ *
+ * --thread runs it as `netsentinel detector` runs a worker: in a thread whose old generation is
+ * capped at detector.heapLimitMb (RSS is the whole process's either way).
  */
 import { randomUUID } from 'node:crypto';
+import { isMainThread, Worker } from 'node:worker_threads';
 import { Redis } from 'ioredis';
 import { loadConfig } from '../services/common/config/load.ts';
 import { TcpFlag, type Packet } from '../services/common/model.ts';
@@ -16,11 +20,23 @@ import { createRedisStore } from '../services/common/state/redis-store.ts';
 import { DetectionEngine } from '../services/detector/engine/engine.ts';
 import { partitionOf } from '../services/detector/engine/partition-key.ts';
 
+if (isMainThread && process.argv.includes('--thread')) {
+  // Threads do not inherit --import tsx: register it there first.
+  const bootstrap = `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((m) => { m.register(); return import(${JSON.stringify(import.meta.url)}); })`;
+  const thread = new Worker(bootstrap, {
+    eval: true,
+    argv: process.argv.slice(2).filter((a) => a !== '--thread'),
+    resourceLimits: { maxOldGenerationSizeMb: loadConfig().detector.heapLimitMb },
+  });
+  process.exitCode = await new Promise<number>((resolve) => thread.once('exit', resolve));
+  process.exit();
+}
+
 if (!process.env.NETSENTINEL_REDIS_URL) {
   console.error('bench/detector-hosts: set NETSENTINEL_REDIS_URL (e.g. after npm run services:up)');
   process.exit(2);
 }
-const hosts = Number(process.argv[2] ?? 100_000);
+const hosts = Number(process.argv.slice(2).find((a) => /^\d+$/.test(a)) ?? 100_000);
 const prefix = `bench-hosts-${randomUUID().slice(0, 8)}:`;
 const config = loadConfig({ overrides: { 'redis.keyPrefix': prefix } });
 const store = createRedisStore(config, 'bench-hosts');
