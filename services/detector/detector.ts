@@ -19,6 +19,14 @@ export interface DetectorContext {
   verdict(entity: string): IntelVerdict;
   /** Asks for a lookup of an entity, with a priority (1 = at the threshold). */
   wantIntel(entity: string, priority: number): void;
+  /**
+   * Whether a finding for the incident in slot (incidentSlot(family, key)) of the packet being
+   * stepped only adds to that incident while it cools down (open, not made worse by category
+   * or severity, cooldown not over): then it is counted there (count, last seen) and the
+   * detector returns null instead of building the finding. Nearly every finding of a flood or
+   * scan is one of these; the engine's result is the same as for the built finding.
+   */
+  absorbed(slot: string, category: Category, severity: Severity): boolean;
 }
 
 /** What a detector reports when its condition holds for a packet. */
@@ -73,6 +81,43 @@ export const srcKey = (p: Packet): string | null => {
   }
   return k;
 };
+
+/**
+ * `${a}${separator}${b}` strings, one per pair: a detector that names a pair for every packet
+ * (victim and service, source and destination) looks the name up instead of building a new
+ * string that must be hashed again. Bounded: forgets everything past maxPairs.
+ */
+export class PairNames {
+  private readonly byFirst = new Map<string, Map<string, string>>();
+  private count = 0;
+
+  constructor(
+    private readonly separator: string,
+    private readonly maxPairs = 200_000,
+  ) {}
+
+  of(a: string, b: string): string {
+    let second = this.byFirst.get(a);
+    if (second === undefined) {
+      if (this.count >= this.maxPairs) {
+        this.byFirst.clear();
+        this.count = 0;
+      }
+      second = new Map();
+      this.byFirst.set(a, second);
+    }
+    let name = second.get(b);
+    if (name === undefined) {
+      name = `${a}${this.separator}${b}`;
+      second.set(b, name);
+      this.count++;
+    }
+    return name;
+  }
+}
+
+/** '<a>><b>' names (a source and its destination, or its destination port). */
+export const directedPairs = new PairNames('>');
 
 /** The lowest threshold any verdict can make of base (the CRITICAL tier's ×0.10). */
 const lowestThreshold = (base: number): number => adjustThreshold(base, 'CRITICAL');

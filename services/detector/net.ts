@@ -31,9 +31,43 @@ function toBig(address: string): { v: 4 | 6; n: bigint } | null {
   return null;
 }
 
+/**
+ * The 32-bit value of a dotted quad in canonical form (what isIP accepts: no leading zeros),
+ * read in place; -1 if it is not one. Called for most packets: no substring, no BigInt.
+ */
+export function ipv4Value(address: string): number {
+  const len = address.length;
+  if (len < 7 || len > 15) return -1;
+  let value = 0;
+  let octet = 0;
+  let digits = 0;
+  let dots = 0;
+  for (let i = 0; i < len; i++) {
+    const c = address.charCodeAt(i);
+    if (c === 46) {
+      if (digits === 0 || dots === 3) return -1;
+      value = value * 256 + octet;
+      octet = 0;
+      digits = 0;
+      dots++;
+    } else {
+      const d = c - 48;
+      if (d < 0 || d > 9 || (digits === 1 && octet === 0)) return -1;
+      octet = octet * 10 + d;
+      if (octet > 255) return -1;
+      digits++;
+    }
+  }
+  if (digits === 0 || dots !== 3) return -1;
+  return value * 256 + octet;
+}
+
 /** A set of networks (and single addresses) matched by prefix. Unparseable entries are ignored. */
 export class CidrSet {
   private readonly cidrs: Cidr[] = [];
+  /** The IPv4 networks again as 32-bit base and mask, matched without parsing to BigInt. */
+  private readonly v4Base: number[] = [];
+  private readonly v4Mask: number[] = [];
   private readonly exact = new Set<string>();
   private readonly cache = new Map<string, boolean>();
 
@@ -47,6 +81,10 @@ export class CidrSet {
       if (bits === width) this.exact.add(addr.toLowerCase());
       const mask = bits === 0 ? 0n : ((1n << BigInt(bits)) - 1n) << BigInt(width - bits);
       this.cidrs.push({ v: parsed.v, base: parsed.n & mask, mask });
+      if (parsed.v === 4) {
+        this.v4Base.push(Number(parsed.n & mask));
+        this.v4Mask.push(Number(mask));
+      }
     }
   }
 
@@ -56,6 +94,14 @@ export class CidrSet {
 
   has(address: string): boolean {
     if (this.exact.has(address)) return true;
+    const v4 = ipv4Value(address);
+    if (v4 >= 0) {
+      const base = this.v4Base;
+      const mask = this.v4Mask;
+      // & works on the values as signed 32-bit ints; >>> 0 reads the result unsigned again.
+      for (let i = 0; i < base.length; i++) if ((v4 & mask[i]) >>> 0 === base[i]) return true;
+      return false;
+    }
     const cached = this.cache.get(address);
     if (cached !== undefined) return cached;
     const parsed = toBig(address);

@@ -5,7 +5,8 @@
  * service, so an attack on SSH and one on RDP are two.
  */
 import type { Packet } from '../../common/model.ts';
-import { belowEveryThreshold, evidence, judge, srcKey, tsMs, type Detector, type DetectorContext, type Finding } from '../detector.ts';
+import { incidentSlot } from '../engine/incidents.ts';
+import { belowEveryThreshold, directedPairs, evidence, judge, srcKey, tsMs, type Detector, type DetectorContext, type Finding } from '../detector.ts';
 import { BoundedMap, CountWindow, DistinctWindow } from '../windows.ts';
 import { isSynOnly } from './probe.ts';
 
@@ -38,27 +39,30 @@ export const bruteForce: Detector<State> = {
   step(s: State, p: Packet, ctx: DetectorContext): Finding | null {
     const cfg = ctx.config.bruteForce;
     const windowMs = cfg.windowSeconds * 1000;
-    const w = s.touch(String(p.dstPort), newService, windowMs);
+    const port = String(p.dstPort);
+    const w = s.touch(port, newService, windowMs);
     w.attempts.add(tsMs(p));
     w.hosts.add(tsMs(p), p.dst);
     const n = w.attempts.total;
     if (belowEveryThreshold(cfg.threshold, n)) return null;
     const j = judge(ctx, p.src, cfg.threshold, cfg.severity, n);
     if (n < j.threshold) return null;
-    return finding(p, w.hosts, n, j, ctx);
+    const key = directedPairs.of(p.src, port);
+    if (ctx.absorbed(incidentSlot('brute_force', key), 'brute_force', j.severity)) return null;
+    return finding(p, key, w.hosts, n, j, ctx);
   },
 };
 
 const newService = (windowMs: number): Service => ({ attempts: CountWindow.of(windowMs), hosts: DistinctWindow.of<string>(windowMs, 256) });
 
 /** Built apart from step(), so the getters' closure context is allocated only for a finding. */
-function finding(p: Packet, hosts: DistinctWindow<string>, n: number, j: ReturnType<typeof judge>, ctx: DetectorContext): Finding {
+function finding(p: Packet, key: string, hosts: DistinctWindow<string>, n: number, j: ReturnType<typeof judge>, ctx: DetectorContext): Finding {
   const cfg = ctx.config.bruteForce;
   const service = SERVICE[p.dstPort] ?? `port ${p.dstPort}`;
   return {
     category: 'brute_force',
     family: 'brute_force',
-    key: `${p.src}>${p.dstPort}`,
+    key,
     severity: j.severity,
     get title() {
       return `Brute force: ${p.src} made ${n} ${service} connection attempts to ${hosts.size === 1 ? p.dst : `${hosts.size} hosts`} in ${cfg.windowSeconds} s`;

@@ -9,7 +9,8 @@
  * sources and half-open connections, so a busy server with completing clients is not a flood.
  */
 import { TcpFlag, type Packet } from '../../common/model.ts';
-import { belowEveryThreshold, evidence, judge, TCP, tsMs, type Detector, type DetectorContext, type Finding } from '../detector.ts';
+import { incidentSlot } from '../engine/incidents.ts';
+import { belowEveryThreshold, evidence, judge, PairNames, TCP, tsMs, type Detector, type DetectorContext, type Finding } from '../detector.ts';
 import { BoundedMap, CountWindow, DistinctWindow } from '../windows.ts';
 import { isEchoRequest, isSynOnly } from './probe.ts';
 
@@ -20,6 +21,9 @@ interface Service {
 }
 
 type State = BoundedMap<Service>;
+
+/** '<victim>|<service>': the incident key. */
+const victimServices = new PairNames('|');
 
 /** 'tcp/<port>' strings, one per port (a flood asks for the same one every packet). */
 const tcpServices: string[] = [];
@@ -68,7 +72,9 @@ export const distributedFlood: Detector<State> = {
     const j = judge(ctx, p.dst, base, icmp ? ctx.config.icmpFlood.severity : cfg.severity, n);
     if (n < j.threshold || v.sources.size < cfg.distributedMinSources) return null;
     if (v.completed.total > n * cfg.maxCompletedRatio) return null;
-    return finding(p, v, n, icmp, service, windowMs, base, j);
+    const key = victimServices.of(p.dst, service);
+    if (ctx.absorbed(incidentSlot('distributed-flood', key), icmp ? 'icmp_flood' : 'syn_flood', j.severity)) return null;
+    return finding(p, v, n, icmp, key, windowMs, base, j);
   },
 };
 
@@ -79,11 +85,11 @@ const newIcmpService = (ctx: DetectorContext): Service => newService(ctx.config.
 const newSynService = (ctx: DetectorContext): Service => newService(ctx.config.synFlood.windowSeconds * 1000, ctx);
 
 /** Built apart from step(), so the getters' closure context is allocated only for a finding. */
-function finding(p: Packet, v: Service, n: number, icmp: boolean, service: string, windowMs: number, base: number, j: ReturnType<typeof judge>): Finding {
+function finding(p: Packet, v: Service, n: number, icmp: boolean, key: string, windowMs: number, base: number, j: ReturnType<typeof judge>): Finding {
   return {
     category: icmp ? 'icmp_flood' : 'syn_flood',
     family: 'distributed-flood',
-    key: `${p.dst}|${service}`,
+    key,
     severity: j.severity,
     // Title and evidence are built only if the incident emits (most findings fall in its cooldown).
     get title() {

@@ -6,7 +6,8 @@
  * link-local, loopback and ULA by default).
  */
 import type { Packet } from '../../common/model.ts';
-import { belowEveryThreshold, evidence, judge, srcKey, tsMs, type Detector, type DetectorContext, type Finding } from '../detector.ts';
+import { incidentSlot } from '../engine/incidents.ts';
+import { belowEveryThreshold, directedPairs, evidence, judge, srcKey, tsMs, type Detector, type DetectorContext, type Finding } from '../detector.ts';
 import { isMulticastOrBroadcast } from '../net.ts';
 import { BoundedMap, CountWindow } from '../windows.ts';
 
@@ -36,7 +37,9 @@ export const exfiltration: Detector<State> = {
     if (belowEveryThreshold(cfg.thresholdBytes, bytes)) return null;
     const j = judge(ctx, p.dst, cfg.thresholdBytes, cfg.severity, bytes);
     if (bytes < j.threshold) return null;
-    return finding(p, bytes, j, ctx);
+    const key = directedPairs.of(p.src, p.dst);
+    if (ctx.absorbed(incidentSlot('data_exfiltration', key), 'data_exfiltration', j.severity)) return null;
+    return finding(p, key, bytes, j, ctx);
   },
 };
 
@@ -44,12 +47,12 @@ export const exfiltration: Detector<State> = {
  * Built apart from step(), title and evidence only if the incident emits: past the threshold
  * every packet of the transfer is a finding, and nearly all fall in the incident's cooldown.
  */
-function finding(p: Packet, bytes: number, j: ReturnType<typeof judge>, ctx: DetectorContext): Finding {
+function finding(p: Packet, key: string, bytes: number, j: ReturnType<typeof judge>, ctx: DetectorContext): Finding {
   const cfg = ctx.config.exfiltration;
   return {
     category: 'data_exfiltration',
     family: 'data_exfiltration',
-    key: `${p.src}>${p.dst}`,
+    key,
     severity: j.severity,
     get title() {
       return `Data exfiltration: ${p.src} sent ${(bytes / 1e6).toFixed(1)} MB to ${p.dst} in ${cfg.windowSeconds} s`;

@@ -4,7 +4,8 @@
  * ICMPv6 echo requests (type 128) too. Replies never count.
  */
 import type { Packet } from '../../common/model.ts';
-import { belowEveryThreshold, evidence, judge, srcKey, tsMs, type Detector, type DetectorContext, type Finding } from '../detector.ts';
+import { incidentSlot } from '../engine/incidents.ts';
+import { belowEveryThreshold, directedPairs, evidence, judge, srcKey, tsMs, type Detector, type DetectorContext, type Finding } from '../detector.ts';
 import { BoundedMap, CountWindow } from '../windows.ts';
 import { isEchoRequest } from './probe.ts';
 
@@ -28,19 +29,21 @@ export const icmpFlood: Detector<State> = {
     if (belowEveryThreshold(cfg.threshold, n)) return null;
     const j = judge(ctx, p.src, cfg.threshold, cfg.severity, n);
     if (n < j.threshold) return null;
-    return finding(p, n, j, ctx);
+    const key = directedPairs.of(p.src, p.dst);
+    if (ctx.absorbed(incidentSlot('icmp_flood', key), 'icmp_flood', j.severity)) return null;
+    return finding(p, key, n, j, ctx);
   },
 };
 
 const newWindow = (ctx: DetectorContext): CountWindow => CountWindow.of(ctx.config.icmpFlood.windowSeconds * 1000);
 
 /** Built apart from step(), so the getter's closure context is allocated only for a finding. */
-function finding(p: Packet, n: number, j: ReturnType<typeof judge>, ctx: DetectorContext): Finding {
+function finding(p: Packet, key: string, n: number, j: ReturnType<typeof judge>, ctx: DetectorContext): Finding {
   const cfg = ctx.config.icmpFlood;
   return {
     category: 'icmp_flood',
     family: 'icmp_flood',
-    key: `${p.src}>${p.dst}`,
+    key,
     severity: j.severity,
     get title() {
       return `ICMP flood: ${p.src} sent ${n} echo requests to ${p.dst} in ${cfg.windowSeconds} s`;

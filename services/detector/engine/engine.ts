@@ -20,7 +20,7 @@ import { DETECTORS } from '../detectors/index.ts';
 import { Feeds, readFeedFile } from '../intel/feeds.ts';
 import { intelCacheKey, IntelView } from '../intel/view.ts';
 import { CidrSet, domainMatches, registrableDomain } from '../net.ts';
-import { pruneIncidents, recordFinding, type Incident } from './incidents.ts';
+import { absorbInCooldown, pruneIncidents, recordFinding, type Incident } from './incidents.ts';
 import { Suppressions } from './suppressions.ts';
 import { counter } from '../../common/observability/metrics.ts';
 
@@ -109,6 +109,8 @@ export class DetectionEngine {
    * doubling) was a sixth of everything `analyze` allocated.
    */
   private keyBuf: Array<string | null> = [];
+  /** The incidents of the blob and the event time (ms) of the packet being stepped, for ctx.absorbed(). */
+  private readonly stepping: { incidents: Record<string, Incident>; t: number } = { incidents: {}, t: 0 };
 
   constructor(
     private readonly config: Readonly<Config>,
@@ -123,16 +125,23 @@ export class DetectionEngine {
     const tor = new CidrSet(c.tor.feedFile ? readFeedFile(c.tor.feedFile).addresses : []);
     this.intel = new IntelView(new Feeds(config.intel.feeds.files), internal, config.intel.virustotal.apiKey !== '');
     const intel = this.intel;
+    this.suppressions = new Suppressions(c.suppressions);
+    this.allowlist = new CidrSet(c.allowlist.addresses);
+    this.policy = { cooldownMs: c.cooldownSeconds * 1000, idleMs: c.incidentIdleSeconds * 1000 };
+    const stepping = this.stepping;
+    const policy = this.policy;
+    // An absorbed finding is never looked at, so it may not be one that allowlists or
+    // suppressions would have silenced (silenced findings count nowhere): with any of those
+    // configured, every finding is built and checked.
+    const gate = this.allowlist.empty && c.allowlist.domains.length === 0 && c.suppressions.length === 0;
     this.ctx = {
       config: c,
       internal,
       torRelays: tor,
       verdict: (entity) => intel.verdict(entity),
       wantIntel: (entity, priority) => intel.want(entity, priority),
+      absorbed: (slot, category, severity) => gate && absorbInCooldown(stepping.incidents, slot, category, severity, stepping.t, policy),
     };
-    this.suppressions = new Suppressions(c.suppressions);
-    this.allowlist = new CidrSet(c.allowlist.addresses);
-    this.policy = { cooldownMs: c.cooldownSeconds * 1000, idleMs: c.incidentIdleSeconds * 1000 };
     this.ttlMs = c.stateTtlSeconds * 1000;
     this.latenessMs = c.allowedLatenessSeconds * 1000;
   }
@@ -284,6 +293,7 @@ export class DetectionEngine {
     const nd = detectors.length;
     const batchNo = ++this.batchNo;
     const scope = String(partition);
+    const stepping = this.stepping;
     let at = first;
     for (const m of messages) {
       const sensor = { id: m.batch.sensorId, host: m.batch.sensorHost };
@@ -292,6 +302,7 @@ export class DetectionEngine {
         const p = list[pi];
         packets++;
         const t = p.ts / 1000;
+        stepping.t = Math.floor(t);
         let lastKey: string | null = null;
         let blob: LiveBlob | undefined;
         for (let di = 0; di < nd; di++, at++) {
@@ -303,6 +314,7 @@ export class DetectionEngine {
             lastKey = k;
             if (t > blob.raw.t) blob.raw.t = t;
             else if (t < blob.raw.t - this.latenessMs) startOver(blob, t);
+            stepping.incidents = blob.raw.i;
           }
           let entry = blob!.live[di];
           if (entry === undefined) {

@@ -13,7 +13,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Alert, Category, Packet, Severity } from '../../common/model.ts';
-import type { Finding } from '../detector.ts';
+import { PairNames, type Finding } from '../detector.ts';
 import { severityRank } from '../intel/tiers.ts';
 import { MITRE } from '../mitre.ts';
 import { communityIdOf } from '../../sensor/community-id.ts';
@@ -38,6 +38,25 @@ export interface IncidentPolicy {
 const REFINES: Category[] = ['host_sweep', 'port_scan', 'syn_flood'];
 const rank = (c: Category): number => REFINES.indexOf(c);
 
+const slots = new PairNames('|');
+
+/** The name of an incident of a family about a key in its blob's incidents (interned). */
+export const incidentSlot = (family: string, key: string): string => slots.of(family, key);
+
+/**
+ * ctx.absorbed() (detector.ts): counts a finding in its open incident when it would not make a
+ * new revision, exactly as recordFinding would, and says so; false when a revision (or a new
+ * incident) is due, so the detector builds the finding for recordFinding.
+ */
+export function absorbInCooldown(incidents: Record<string, Incident>, slot: string, category: Category, severity: Severity, t: number, policy: IncidentPolicy): boolean {
+  const inc = incidents[slot];
+  if (inc === undefined || t - inc.last > policy.idleMs || t - inc.emitted >= policy.cooldownMs) return false;
+  if (rank(category) > rank(inc.cat) || severityRank(severity) > severityRank(inc.sev)) return false;
+  inc.n += 1;
+  if (t > inc.last) inc.last = t;
+  return true;
+}
+
 export function incidentId(family: string, key: string, openedMs: number, partitionScope: string | null): string {
   const text = `${family}|${key}|${Math.floor(openedMs / 1000)}${partitionScope === null ? '' : `|${partitionScope}`}`;
   return createHash('sha256').update(text).digest('hex').slice(0, 32);
@@ -57,7 +76,7 @@ export function recordFinding(
   sensor: { id: string; host: string },
 ): Alert | null {
   const t = Math.floor(p.ts / 1000);
-  const slot = `${f.family}|${f.key}`;
+  const slot = incidentSlot(f.family, f.key);
   let inc: Incident | undefined = incidents[slot];
   if (inc && t - inc.last > policy.idleMs) inc = undefined;
   let emit = false;
