@@ -14,10 +14,15 @@ export interface WindowJson {
   m: number;
 }
 
-/** A sum over the window (packets, bytes, attempts). */
+/**
+ * A sum over the window (packets, bytes, attempts): a ring of `buckets` counts indexed by
+ * bucket number modulo buckets, and their running sum, so adding and reading the total cost
+ * the same whatever the window holds. The ring is allocated on the first add (many windows of a
+ * state are never used).
+ */
 export class CountWindow {
-  private idx: number[] = [];
-  private cnt: number[] = [];
+  private ring: number[] | null = null;
+  private sum = 0;
   private max = -Infinity;
 
   constructor(
@@ -31,25 +36,32 @@ export class CountWindow {
 
   add(tsMs: number, amount = 1): void {
     const i = Math.floor(tsMs / this.bucketMs);
+    const n = this.buckets;
+    let ring = this.ring;
+    if (ring === null) ring = this.ring = new Array<number>(n).fill(0);
     if (i > this.max) {
+      // The slots of buckets max+1..i held buckets that are now out of the window.
+      if (i - this.max >= n) {
+        ring.fill(0);
+        this.sum = 0;
+      } else {
+        for (let j = this.max + 1; j <= i; j++) {
+          const slot = slotOf(j, n);
+          this.sum -= ring[slot];
+          ring[slot] = 0;
+        }
+      }
       this.max = i;
-      this.prune();
-    } else if (i <= this.max - this.buckets) {
+    } else if (i <= this.max - n) {
       return; // older than the window: already out of it
     }
-    const at = this.idx.indexOf(i);
-    if (at >= 0) this.cnt[at] += amount;
-    else {
-      this.idx.push(i);
-      this.cnt.push(amount);
-    }
+    ring[slotOf(i, n)] += amount;
+    this.sum += amount;
   }
 
   /** Sum of the window ending at the latest event seen. */
   get total(): number {
-    let sum = 0;
-    for (let k = 0; k < this.cnt.length; k++) sum += this.cnt[k];
-    return sum;
+    return this.sum;
   }
 
   /** True when nothing remains in the window that ends at nowMs. */
@@ -57,35 +69,48 @@ export class CountWindow {
     return Math.floor(nowMs / this.bucketMs) - this.buckets >= this.max;
   }
 
-  private prune(): void {
-    const floor = this.max - this.buckets;
-    for (let k = this.idx.length - 1; k >= 0; k--) {
-      if (this.idx[k] <= floor) {
-        this.idx.splice(k, 1);
-        this.cnt.splice(k, 1);
+  toJSON(): WindowJson & { c: number[][] } {
+    const c: number[][] = [];
+    const ring = this.ring;
+    if (ring !== null) {
+      for (let j = this.max - this.buckets + 1; j <= this.max; j++) {
+        const count = ring[slotOf(j, this.buckets)];
+        if (count !== 0) c.push([j, count]);
       }
     }
-  }
-
-  toJSON(): WindowJson & { c: number[][] } {
-    return { b: this.bucketMs, n: this.buckets, m: this.max, c: this.idx.map((i, k) => [i, this.cnt[k]]) };
+    return { b: this.bucketMs, n: this.buckets, m: this.max, c };
   }
 
   static from(json: WindowJson & { c: number[][] }): CountWindow {
     const w = new CountWindow(json.b, json.n);
     w.max = json.m ?? -Infinity;
     for (const [i, c] of json.c) {
-      w.idx.push(i);
-      w.cnt.push(c);
+      if (i <= w.max - w.buckets || i > w.max) continue;
+      w.ring ??= new Array<number>(w.buckets).fill(0);
+      w.ring[slotOf(i, w.buckets)] += c;
+      w.sum += c;
     }
     return w;
   }
 }
 
-/** Distinct values (ports, hosts, names) seen within the window; at most `cap` are kept. */
+/** The ring slot of bucket index i (indexes are never negative for real timestamps, but may be). */
+const slotOf = (i: number, n: number): number => ((i % n) + n) % n;
+
+/** Up to this many values a DistinctWindow finds a value by scanning; beyond, through a Map. */
+const SCAN_MAX = 16;
+
+/**
+ * Distinct values (ports, hosts, names) seen within the window; at most `cap` are kept. Values
+ * and the bucket each was last seen in are two parallel arrays in first-seen order (the order
+ * sample() reports, the same live and revived), found by a scan while few and through an index
+ * Map past SCAN_MAX: most windows hold a handful of values and cost two small arrays.
+ */
 export class DistinctWindow<V extends string | number = string | number> {
-  private readonly last = new Map<V, number>();
-  private readonly byBucket = new Map<number, Set<V>>();
+  private vals: V[] = [];
+  private bkt: number[] = [];
+  /** value -> its position in vals, once there are more than SCAN_MAX values. */
+  private index: Map<V, number> | null = null;
   private max = -Infinity;
 
   constructor(
@@ -102,71 +127,102 @@ export class DistinctWindow<V extends string | number = string | number> {
   add(tsMs: number, value: V): boolean {
     const i = Math.floor(tsMs / this.bucketMs);
     if (i > this.max) {
+      const floor = i - this.buckets;
       this.max = i;
-      this.prune();
+      this.prune(floor);
     } else if (i <= this.max - this.buckets) {
       return false;
     }
-    const prev = this.last.get(value);
-    if (prev !== undefined && prev >= i) return false;
-    if (prev === undefined && this.last.size >= this.cap) return false;
-    if (prev !== undefined) this.byBucket.get(prev)?.delete(value);
-    let set = this.byBucket.get(i);
-    if (!set) {
-      set = new Set();
-      this.byBucket.set(i, set);
+    const at = this.positionOf(value);
+    if (at >= 0) {
+      if (this.bkt[at] < i) this.bkt[at] = i;
+      return false;
     }
-    set.add(value);
-    this.last.set(value, i);
-    return prev === undefined;
+    if (this.vals.length >= this.cap) return false;
+    this.vals.push(value);
+    this.bkt.push(i);
+    if (this.index !== null) this.index.set(value, this.vals.length - 1);
+    else if (this.vals.length > SCAN_MAX) this.reindex();
+    return true;
   }
 
   has(value: V): boolean {
-    return this.last.has(value);
+    return this.positionOf(value) >= 0;
   }
 
   values(): IterableIterator<V> {
-    return this.last.keys();
+    return this.vals.values();
   }
 
   get size(): number {
-    return this.last.size;
+    return this.vals.length;
   }
 
-  /** The first few values still in the window (insertion order), for evidence. */
+  /** The first few values still in the window (first seen first), for evidence. */
   sample(count: number): V[] {
-    const out: V[] = [];
-    for (const v of this.last.keys()) {
-      if (out.length >= count) break;
-      out.push(v);
-    }
-    return out;
+    return this.vals.slice(0, count);
   }
 
   idle(nowMs: number): boolean {
     return Math.floor(nowMs / this.bucketMs) - this.buckets >= this.max;
   }
 
-  private prune(): void {
-    const floor = this.max - this.buckets;
-    for (const [i, set] of this.byBucket) {
-      if (i > floor) continue;
-      for (const v of set) this.last.delete(v);
-      this.byBucket.delete(i);
+  private positionOf(value: V): number {
+    if (this.index !== null) return this.index.get(value) ?? -1;
+    const vals = this.vals;
+    for (let k = 0; k < vals.length; k++) if (vals[k] === value) return k;
+    return -1;
+  }
+
+  /** Drops the values last seen in a bucket at or below floor, keeping the others' order. */
+  private prune(floor: number): void {
+    const vals = this.vals;
+    const bkt = this.bkt;
+    let kept = 0;
+    for (let k = 0; k < vals.length; k++) {
+      if (bkt[k] <= floor) continue;
+      if (kept !== k) {
+        vals[kept] = vals[k];
+        bkt[kept] = bkt[k];
+      }
+      kept++;
+    }
+    if (kept === vals.length) return;
+    vals.length = kept;
+    bkt.length = kept;
+    if (this.index !== null) {
+      if (kept > SCAN_MAX) this.reindex();
+      else this.index = null;
     }
   }
 
-  toJSON(): WindowJson & { k: number; v: Array<[number, V[]]> } {
-    return { b: this.bucketMs, n: this.buckets, m: this.max, k: this.cap, v: [...this.byBucket].map(([i, set]) => [i, [...set]]) };
+  private reindex(): void {
+    const index = new Map<V, number>();
+    for (let k = 0; k < this.vals.length; k++) index.set(this.vals[k], k);
+    this.index = index;
   }
 
-  static from<V extends string | number>(json: WindowJson & { k: number; v: Array<[number, V[]]> }): DistinctWindow<V> {
+  /** x: the values in first-seen order, y: the bucket each was last seen in. */
+  toJSON(): WindowJson & { k: number; x: V[]; y: number[] } {
+    return { b: this.bucketMs, n: this.buckets, m: this.max, k: this.cap, x: this.vals, y: this.bkt };
+  }
+
+  /** Reads toJSON()'s form, and the per-bucket form ({v: [[bucket, values]]}) of earlier versions. */
+  static from<V extends string | number>(json: WindowJson & { k: number; x?: V[]; y?: number[]; v?: Array<[number, V[]]> }): DistinctWindow<V> {
     const w = new DistinctWindow<V>(json.b, json.n, json.k);
     w.max = json.m ?? -Infinity;
-    for (const [i, values] of json.v) {
-      w.byBucket.set(i, new Set(values));
-      for (const v of values) w.last.set(v, i);
+    if (json.x !== undefined && json.y !== undefined) {
+      w.vals = json.x.slice();
+      w.bkt = json.y.slice();
+    } else {
+      for (const [i, values] of json.v ?? []) {
+        for (const v of values) {
+          w.vals.push(v);
+          w.bkt.push(i);
+        }
+      }
     }
+    if (w.vals.length > SCAN_MAX) w.reindex();
     return w;
   }
 }

@@ -1,0 +1,133 @@
+/**
+ * The windows against naive models that keep every event: the same totals, distinct sets and
+ * first-seen order after every add, and a window revived from its JSON behaves as the live one
+ * from then on (a worker that reloads state must reach the alerts a worker that kept it does).
+ */
+import { describe, expect, it } from 'vitest';
+import { CountWindow, DistinctWindow } from '../../../services/detector/windows.ts';
+
+/** Deterministic pseudo-random numbers in [0, 1) (mulberry32). */
+function random(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Event times that mostly move forward, sometimes jump, sometimes step back. */
+function* times(rand: () => number, count: number, bucketMs: number): Generator<number> {
+  let t = 1_700_000_000_000;
+  for (let k = 0; k < count; k++) {
+    const r = rand();
+    if (r < 0.7) t += rand() * bucketMs;
+    else if (r < 0.8) t += rand() * bucketMs * 30;
+    else if (r < 0.95) yield t - rand() * bucketMs * 12;
+    yield t;
+  }
+}
+
+/** Bucket index of every event the window keeps, the way the windows define it. */
+class CountModel {
+  events: Array<{ i: number; amount: number }> = [];
+  max = -Infinity;
+  constructor(readonly bucketMs: number, readonly buckets: number) {}
+  add(ts: number, amount: number): void {
+    const i = Math.floor(ts / this.bucketMs);
+    if (i <= this.max - this.buckets) return;
+    this.max = Math.max(this.max, i);
+    this.events.push({ i, amount });
+  }
+  get total(): number {
+    return this.events.filter((e) => e.i > this.max - this.buckets).reduce((s, e) => s + e.amount, 0);
+  }
+}
+
+class DistinctModel {
+  last = new Map<number, number>();
+  max = -Infinity;
+  constructor(readonly bucketMs: number, readonly buckets: number, readonly cap: number) {}
+  add(ts: number, value: number): boolean {
+    const i = Math.floor(ts / this.bucketMs);
+    if (i <= this.max - this.buckets) return false;
+    if (i > this.max) {
+      this.max = i;
+      for (const [v, b] of this.last) if (b <= i - this.buckets) this.last.delete(v);
+    }
+    const prev = this.last.get(value);
+    if (prev !== undefined) {
+      this.last.set(value, Math.max(prev, i));
+      return false;
+    }
+    if (this.last.size >= this.cap) return false;
+    this.last.set(value, i);
+    return true;
+  }
+}
+
+describe('CountWindow', () => {
+  it('sums exactly what a model keeping every event sums, live and revived from JSON', () => {
+    for (let seed = 1; seed <= 10; seed++) {
+      const rand = random(seed);
+      const w = CountWindow.of(10_000);
+      const model = new CountModel(w.bucketMs, w.buckets);
+      let revived: CountWindow | null = null;
+      let step = 0;
+      for (const t of times(rand, 2000, w.bucketMs)) {
+        const amount = 1 + Math.floor(rand() * 1500);
+        w.add(t, amount);
+        model.add(t, amount);
+        revived?.add(t, amount);
+        expect(w.total, `seed ${seed} step ${step}`).toBe(model.total);
+        if (revived) expect(revived.total).toBe(w.total);
+        if (++step % 500 === 0) revived = CountWindow.from(JSON.parse(JSON.stringify(w)));
+      }
+      const last = model.max * w.bucketMs;
+      expect(w.idle(last)).toBe(false);
+      expect(w.idle(last + 10_000)).toBe(true);
+    }
+  });
+
+  it('reads the JSON of earlier versions (bucket, count pairs, out-of-window pairs ignored)', () => {
+    const w = CountWindow.from({ b: 1000, n: 10, m: 20, c: [[5, 7], [11, 2], [20, 3]] });
+    expect(w.total).toBe(5);
+    w.add(25_000);
+    expect(w.total).toBe(4); // buckets up to 15 leave (11's 2): 20's 3 and 25's 1 remain
+  });
+});
+
+describe('DistinctWindow', () => {
+  for (const cap of [5, 40, 20_000]) {
+    it(`keeps the distinct values a model keeps, in first-seen order, live and revived (cap ${cap})`, () => {
+      for (let seed = 1; seed <= 5; seed++) {
+        const rand = random(seed * 7 + cap);
+        const w = DistinctWindow.of<number>(10_000, cap);
+        const model = new DistinctModel(w.bucketMs, w.buckets, cap);
+        let revived: DistinctWindow<number> | null = null;
+        let step = 0;
+        for (const t of times(rand, 3000, w.bucketMs)) {
+          // Few values, then many: both the scan and the index Map are exercised.
+          const value = Math.floor(rand() * (step < 1500 ? 12 : 400));
+          const added = w.add(t, value);
+          expect(added, `seed ${seed} step ${step}`).toBe(model.add(t, value));
+          if (revived) expect(revived.add(t, value)).toBe(added);
+          expect(w.size).toBe(model.last.size);
+          expect([...w.values()]).toEqual([...model.last.keys()]);
+          expect(w.has(value)).toBe(model.last.has(value));
+          if (revived) expect(revived.sample(1000)).toEqual(w.sample(1000));
+          if (++step % 400 === 0) revived = DistinctWindow.from<number>(JSON.parse(JSON.stringify(w)));
+        }
+      }
+    });
+  }
+
+  it('reads the per-bucket JSON of earlier versions', () => {
+    const w = DistinctWindow.from<string>({ b: 1000, n: 10, m: 9, k: 100, v: [[3, ['a', 'b']], [9, ['c']]] });
+    expect(w.sample(5)).toEqual(['a', 'b', 'c']);
+    w.add(13_500, 'd'); // bucket 13: buckets up to 3 leave the window
+    expect(w.sample(5)).toEqual(['c', 'd']);
+  });
+});
