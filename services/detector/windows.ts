@@ -2,17 +2,21 @@
  * Event-time sliding windows, bucketed: a window of W ms is kept as `buckets` buckets of W/buckets
  * ms, and slides with the latest event time its owner has seen (never the wall clock). Counts
  * are therefore exact up to one bucket (10 % of the window by default). Both kinds serialise
- * to compact JSON for the StateStore and are bounded.
+ * to flat JSON arrays for the StateStore (a worker writes every state a step touched: arrays of
+ * numbers are what JSON.stringify writes fastest and Redis stores smallest) and are bounded.
+ * Both still read the object form of earlier versions, so state written before an upgrade is
+ * not lost.
  */
 
-export interface WindowJson {
-  /** bucket length ms */
+/** The object form earlier versions wrote: bucket ms, buckets, highest bucket index. */
+interface WindowObjectJson {
   b: number;
-  /** buckets per window */
   n: number;
-  /** highest bucket index seen */
-  m: number;
+  m: number | null;
 }
+
+/** The highest bucket index as JSON writes it (-Infinity, a window never added to, is null). */
+const maxOf = (m: number | null | undefined): number => (typeof m === 'number' ? m : -Infinity);
 
 /**
  * A sum over the window (packets, bytes, attempts): a ring of `buckets` counts indexed by
@@ -69,28 +73,37 @@ export class CountWindow {
     return Math.floor(nowMs / this.bucketMs) - this.buckets >= this.max;
   }
 
-  toJSON(): WindowJson & { c: number[][] } {
-    const c: number[][] = [];
+  /** [bucket ms, buckets, highest bucket, then (highest - bucket, count) for each non-empty bucket]. */
+  toJSON(): Array<number | null> {
+    const out: Array<number | null> = [this.bucketMs, this.buckets, this.max === -Infinity ? null : this.max];
     const ring = this.ring;
     if (ring !== null) {
-      for (let j = this.max - this.buckets + 1; j <= this.max; j++) {
-        const count = ring[slotOf(j, this.buckets)];
-        if (count !== 0) c.push([j, count]);
+      for (let age = this.buckets - 1; age >= 0; age--) {
+        const count = ring[slotOf(this.max - age, this.buckets)];
+        if (count !== 0) out.push(age, count);
       }
     }
-    return { b: this.bucketMs, n: this.buckets, m: this.max, c };
+    return out;
   }
 
-  static from(json: WindowJson & { c: number[][] }): CountWindow {
-    const w = new CountWindow(json.b, json.n);
-    w.max = json.m ?? -Infinity;
-    for (const [i, c] of json.c) {
-      if (i <= w.max - w.buckets || i > w.max) continue;
-      w.ring ??= new Array<number>(w.buckets).fill(0);
-      w.ring[slotOf(i, w.buckets)] += c;
-      w.sum += c;
+  static from(json: Array<number | null> | (WindowObjectJson & { c: number[][] })): CountWindow {
+    if (!Array.isArray(json)) {
+      const w = new CountWindow(json.b, json.n);
+      w.max = maxOf(json.m);
+      for (const [i, c] of json.c) w.restore(i, c);
+      return w;
     }
+    const w = new CountWindow(json[0] as number, json[1] as number);
+    w.max = maxOf(json[2]);
+    for (let k = 3; k + 1 < json.length; k += 2) w.restore(w.max - (json[k] as number), json[k + 1] as number);
     return w;
+  }
+
+  private restore(i: number, count: number): void {
+    if (i <= this.max - this.buckets || i > this.max) return;
+    this.ring ??= new Array<number>(this.buckets).fill(0);
+    this.ring[slotOf(i, this.buckets)] += count;
+    this.sum += count;
   }
 }
 
@@ -202,20 +215,29 @@ export class DistinctWindow<V extends string | number = string | number> {
     this.index = index;
   }
 
-  /** x: the values in first-seen order, y: the bucket each was last seen in. */
-  toJSON(): WindowJson & { k: number; x: V[]; y: number[] } {
-    return { b: this.bucketMs, n: this.buckets, m: this.max, k: this.cap, x: this.vals, y: this.bkt };
+  /**
+   * [bucket ms, buckets, highest bucket, cap, the values in first-seen order, then for each
+   * value how many buckets before the highest it was last seen].
+   */
+  toJSON(): [number, number, number | null, number, V[], number[]] {
+    const ages = new Array<number>(this.bkt.length);
+    for (let k = 0; k < ages.length; k++) ages[k] = this.max - this.bkt[k];
+    return [this.bucketMs, this.buckets, this.max === -Infinity ? null : this.max, this.cap, this.vals, ages];
   }
 
-  /** Reads toJSON()'s form, and the per-bucket form ({v: [[bucket, values]]}) of earlier versions. */
-  static from<V extends string | number>(json: WindowJson & { k: number; x?: V[]; y?: number[]; v?: Array<[number, V[]]> }): DistinctWindow<V> {
-    const w = new DistinctWindow<V>(json.b, json.n, json.k);
-    w.max = json.m ?? -Infinity;
-    if (json.x !== undefined && json.y !== undefined) {
-      w.vals = json.x.slice();
-      w.bkt = json.y.slice();
+  /** Reads toJSON()'s form, and the per-bucket object form ({v: [[bucket, values]]}) of earlier versions. */
+  static from<V extends string | number>(json: [number, number, number | null, number, V[], number[]] | (WindowObjectJson & { k: number; v: Array<[number, V[]]> })): DistinctWindow<V> {
+    let w: DistinctWindow<V>;
+    if (Array.isArray(json)) {
+      const [bucketMs, buckets, max, cap, values, ages] = json;
+      w = new DistinctWindow<V>(bucketMs, buckets, cap);
+      w.max = maxOf(max);
+      w.vals = values.slice();
+      w.bkt = ages.map((age) => w.max - age);
     } else {
-      for (const [i, values] of json.v ?? []) {
+      w = new DistinctWindow<V>(json.b, json.n, json.k);
+      w.max = maxOf(json.m);
+      for (const [i, values] of json.v) {
         for (const v of values) {
           w.vals.push(v);
           w.bkt.push(i);
