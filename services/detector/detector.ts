@@ -88,7 +88,7 @@ export const srcKey = (p: Packet): string | null => {
  * string that must be hashed again. Bounded: forgets everything past maxPairs.
  */
 export class PairNames {
-  private readonly byFirst = new Map<string, Map<string, string>>();
+  private readonly byFirst = new Map<string, Map<string | number, string>>();
   private count = 0;
 
   constructor(
@@ -96,7 +96,7 @@ export class PairNames {
     private readonly maxPairs = 200_000,
   ) {}
 
-  of(a: string, b: string): string {
+  of(a: string, b: string | number): string {
     let second = this.byFirst.get(a);
     if (second === undefined) {
       if (this.count >= this.maxPairs) {

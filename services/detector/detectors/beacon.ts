@@ -8,7 +8,7 @@
  * SYNs with a new source port (retransmissions collapse).
  */
 import type { Packet } from '../../common/model.ts';
-import { evidence, judge, srcKey, TCP, tsMs, type Detector, type DetectorContext, type Finding } from '../detector.ts';
+import { evidence, judge, PairNames, srcKey, TCP, tsMs, type Detector, type DetectorContext, type Finding } from '../detector.ts';
 import { BoundedMap } from '../windows.ts';
 import { isClientData, isSynOnly } from './probe.ts';
 
@@ -56,6 +56,9 @@ export function beaconScore(starts: number[], bytes: number[]): { score: number;
   return { score: (ts * 2 + ds) / 3, medianMs, spanMs };
 }
 
+/** '<destination>:<port>': the channel's name in its source's state. */
+const channels = new PairNames(':');
+
 const newChannel = (): Channel => ({ starts: [], bytes: [], lastPort: -1 });
 
 /** A channel whose last connection is more than a day before nowMs: deleted, or started over. */
@@ -74,7 +77,7 @@ export const beacon: Detector<State> = {
   },
   step(s: State, p: Packet, ctx: DetectorContext): Finding | null {
     const cfg = ctx.config.beacon;
-    const key = `${p.dst}:${p.dstPort}`;
+    const key = channels.of(p.dst, p.dstPort);
     const t = tsMs(p);
     if (!isSynOnly(p)) {
       const c = s.get(key);

@@ -4,18 +4,35 @@
  * rule; the seeds had none (SAS counted a sweep as a SYN or ICMP flood).
  */
 import type { Packet } from '../../common/model.ts';
-import { belowEveryThreshold, evidence, judge, srcKey, TCP, tsMs, type Detector, type DetectorContext, type Finding } from '../detector.ts';
+import { belowEveryThreshold, evidence, judge, PairNames, srcKey, TCP, tsMs, type Detector, type DetectorContext, type Finding } from '../detector.ts';
 import { subnetOf } from '../net.ts';
 import { BoundedMap, DistinctWindow } from '../windows.ts';
 import { isEchoRequest, isSynOnly, isUdpProbe } from './probe.ts';
 
 type State = BoundedMap<DistinctWindow<string>>;
 
+/** 'tcp/<port>', 'udp/<port>': one string per service (asked for every probe). */
+const services = new PairNames('/');
+/** '<subnet>|<service>': the window's name in the source's state. */
+const sweeps = new PairNames('|');
+/** The subnet of each destination (subnetOf builds a new string). */
+const subnets = new Map<string, string>();
+
 function serviceOf(p: Packet): string | null {
-  if (isSynOnly(p)) return `tcp/${p.dstPort}`;
+  if (isSynOnly(p)) return services.of('tcp', p.dstPort);
   if (isEchoRequest(p)) return 'icmp-echo';
-  if (isUdpProbe(p)) return `udp/${p.dstPort}`;
+  if (isUdpProbe(p)) return services.of('udp', p.dstPort);
   return null;
+}
+
+function subnetOfDestination(dst: string): string {
+  let subnet = subnets.get(dst);
+  if (subnet === undefined) {
+    if (subnets.size >= 200_000) subnets.clear();
+    subnet = subnetOf(dst);
+    subnets.set(dst, subnet);
+  }
+  return subnet;
 }
 
 function newHosts(ctx: DetectorContext): DistinctWindow<string> {
@@ -36,8 +53,8 @@ export const hostSweep: Detector<State> = {
     const cfg = ctx.config.hostSweep;
     const service = serviceOf(p);
     if (service === null) return null;
-    const subnet = subnetOf(p.dst);
-    const w = s.touch(`${subnet}|${service}`, newHosts, ctx);
+    const subnet = subnetOfDestination(p.dst);
+    const w = s.touch(sweeps.of(subnet, service), newHosts, ctx);
     if (!w.add(tsMs(p), p.dst)) return null;
     const n = w.size;
     if (belowEveryThreshold(cfg.threshold, n)) return null;
