@@ -5,18 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { CountWindow, DistinctWindow } from '../../../services/detector/windows.ts';
-
-/** Deterministic pseudo-random numbers in [0, 1) (mulberry32). */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom } from '../../support/random.ts';
 
 /** Event times that mostly move forward, sometimes jump, sometimes step back. */
 function* times(rand: () => number, count: number, bucketMs: number): Generator<number> {
@@ -71,7 +60,7 @@ class DistinctModel {
 describe('CountWindow', () => {
   it('sums exactly what a model keeping every event sums, live and revived from JSON', () => {
     for (let seed = 1; seed <= 10; seed++) {
-      const rand = random(seed);
+      const rand = seededRandom(seed);
       const w = CountWindow.of(10_000);
       const model = new CountModel(w.bucketMs, w.buckets);
       let revived: CountWindow | null = null;
@@ -103,7 +92,7 @@ describe('DistinctWindow', () => {
   for (const cap of [5, 40, 20_000]) {
     it(`keeps the distinct values a model keeps, in first-seen order, live and revived (cap ${cap})`, () => {
       for (let seed = 1; seed <= 5; seed++) {
-        const rand = random(seed * 7 + cap);
+        const rand = seededRandom(seed * 7 + cap);
         const w = DistinctWindow.of<number>(10_000, cap);
         const model = new DistinctModel(w.bucketMs, w.buckets, cap);
         let revived: DistinctWindow<number> | null = null;

@@ -11,6 +11,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { CaptureFileError } from '../../../services/common/errors.ts';
 import { openCaptureFile } from '../../../services/sensor/capture-source.ts';
 import { decodeFrame, decoderFaults } from '../../../services/sensor/decode/frame.ts';
+import { seededRandom } from '../../support/random.ts';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const pcapDir = path.resolve(repoRoot, '../shared/pcaps');
@@ -27,17 +28,6 @@ const SOURCES = [
   'icmpflood/icmp_echo_flood_single_target_scapy_rawip.pcap',
   'arpspoof/arp_mitm_bidirectional_gateway_and_host.pcapng',
 ];
-
-function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 async function readOutcome(file: string): Promise<'ok' | 'capture-error'> {
   try {
@@ -63,7 +53,7 @@ describe('robustness', () => {
       const original = readFileSync(path.join(pcapDir, name)).subarray(0, 64 * 1024);
       for (let i = 0; i < 40; i++, run++) {
         const seed = 1000 + run;
-        const rand = prng(seed);
+        const rand = seededRandom(seed);
         let data = Buffer.from(original);
         if (i % 2 === 0) data = data.subarray(0, Math.floor(rand() * data.length));
         const mutations = Math.floor(rand() * 20);
@@ -83,7 +73,7 @@ describe('robustness', () => {
   }, 120_000);
 
   it('decodes thousands of mutated frames without throwing', () => {
-    const rand = prng(42);
+    const rand = seededRandom(42);
     const frames = [
       readFileSync(path.join(pcapDir, 'dnstunnel/dnscat2_exfil_cname_mx_txt.pcap')).subarray(40, 40 + 300),
       readFileSync(path.join(pcapDir, 'linktypes/sll2_http_download_suricata.pcap')).subarray(40, 40 + 600),
