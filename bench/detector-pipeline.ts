@@ -11,8 +11,9 @@
  * Needs NETSENTINEL_KAFKA_BROKERS, NETSENTINEL_REDIS_URL (and NETSENTINEL_REGISTRY_URL): e.g.
  * after `npm run services:up`.
  *
- *   node --import tsx bench/detector-pipeline.ts [minPackets=1000000] [--skip-e2e] [--workers-only]
- * --workers-only skips 1. and 2.; BENCH_WORKER_NODE_ARGS adds node flags to the worker
+ *   node --import tsx bench/detector-pipeline.ts [minPackets=1000000] [--skip-e2e] [--workers-only] [--thread]
+ * --workers-only skips 1. and 2.; --thread runs each worker as `netsentinel detector` does (in a
+ * thread whose old generation is capped at detector.heapLimitMb) instead of on the main thread; BENCH_WORKER_NODE_ARGS adds node flags to the worker
  * processes (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" to profile them).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -38,6 +39,7 @@ const args = process.argv.slice(2);
 const minPackets = Number(args.find((a) => /^\d+$/.test(a)) ?? 1_000_000);
 const skipE2e = args.includes('--skip-e2e');
 const workersOnly = args.includes('--workers-only');
+const inThread = args.includes('--thread');
 const workerNodeArgs = (process.env.BENCH_WORKER_NODE_ARGS ?? '').split(' ').filter(Boolean);
 const logger = createLogger({ level: 'fatal' });
 const k = (n: number) => `${(n / 1000).toFixed(0)} k`;
@@ -95,6 +97,7 @@ const env = (group: string): Record<string, string> => ({
   NETSENTINEL_REDIS_KEY_PREFIX: `bench-det-${group}:`,
   NETSENTINEL_METRICS_ENABLED: 'false',
   NETSENTINEL_SENSOR_STATE_DIR: stateDir,
+  BENCH_WORKER_THREAD: inThread ? '1' : '0',
 });
 const configFor = (group: string): Readonly<Config> => loadConfig({ env: { ...process.env, ...env(group) } });
 
@@ -112,7 +115,12 @@ async function startChild(group: string): Promise<{ child: ChildProcess; report:
   const lines = createInterface({ input: child.stdout! });
   const queue: string[] = [];
   const waiters: Array<(line: string) => void> = [];
-  lines.on('line', (line) => (waiters.length ? waiters.shift()!(line) : queue.push(line)));
+  lines.on('line', (line) => {
+    // Anything else a worker prints (e.g. --trace-gc through BENCH_WORKER_NODE_ARGS) is passed on.
+    if (line !== 'ready' && !line.startsWith('{')) return void process.stderr.write(`${line}\n`);
+    if (waiters.length) waiters.shift()!(line);
+    else queue.push(line);
+  });
   const next = () => new Promise<string>((resolve) => (queue.length ? resolve(queue.shift()!) : waiters.push(resolve)));
   const first = await next();
   if (first !== 'ready') throw new Error(`worker child: ${first}`);
@@ -143,6 +151,7 @@ async function waitCaughtUp(config: Readonly<Config>, timeoutMs: number): Promis
   }
 }
 
+console.log(`workers run ${inThread ? 'in a heap-capped thread, as netsentinel detector runs them' : 'on the main thread (--thread: as netsentinel detector runs them)'}`);
 const children: ChildProcess[] = [];
 try {
   // 3. end to end: worker first, then the replay

@@ -3,7 +3,10 @@
  * `netsentinel detector` (Kafka bus, serde, Redis store, DetectorWorker), configured from the
  * environment. Prints "ready" once it consumes, and on SIGTERM one JSON line with its Redis
  * round trips, batches, peak RSS and CPU seconds (first to last batch), then exits.
+ * With BENCH_WORKER_THREAD=1 the worker runs as `netsentinel detector` runs it: in a thread
+ * whose old generation is capped at detector.heapLimitMb (RSS and CPU are the process's).
  */
+import { isMainThread, parentPort, Worker } from 'node:worker_threads';
 import { createKafkaBus } from '../services/common/bus/kafka-bus.ts';
 import { loadConfig } from '../services/common/config/load.ts';
 import { createLogger } from '../services/common/observability/logger.ts';
@@ -11,43 +14,62 @@ import { createSerde } from '../services/common/serde/create-serde.ts';
 import { createRedisStore } from '../services/common/state/redis-store.ts';
 import { DetectorWorker } from '../services/detector/worker.ts';
 
-const config = loadConfig({});
-const logger = createLogger({ level: 'fatal' });
-const serde = createSerde(config, logger);
-await serde.init();
-const bus = createKafkaBus(config, logger);
-const store = createRedisStore(config, 'bench-detector');
-let batches = 0;
-let firstBatchAt = 0;
-let lastBatchAt = 0;
-let cpuStart: NodeJS.CpuUsage | null = null;
-let cpu: NodeJS.CpuUsage = { user: 0, system: 0 };
-const worker = new DetectorWorker({ config, bus, serde, store, logger, onFatal: () => process.exit(1) });
-const onBatch = worker.onBatch.bind(worker);
-worker.onBatch = async (batch) => {
-  if (firstBatchAt === 0) {
-    firstBatchAt = Date.now();
-    cpuStart = process.cpuUsage();
-  }
-  await onBatch(batch);
-  cpu = process.cpuUsage(cpuStart ?? undefined);
-  batches++;
-  lastBatchAt = Date.now();
-};
-let peakRss = process.memoryUsage().rss;
-const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 100);
-await worker.start();
-process.stdout.write('ready\n');
-process.once('SIGTERM', () => {
-  clearInterval(sampler);
-  peakRss = Math.max(peakRss, process.memoryUsage().rss);
-  const report = { roundTrips: store.roundTrips, batches, firstBatchAt, lastBatchAt, peakRss, rss: process.memoryUsage().rss, cpuSeconds: (cpu.user + cpu.system) / 1e6 };
-  void worker
-    .stop()
-    .then(() => bus.close())
-    .then(() => store.close())
-    .finally(() => {
-      process.stdout.write(`${JSON.stringify(report)}\n`);
-      process.exit(0);
-    });
-});
+if (isMainThread && process.env.BENCH_WORKER_THREAD === '1') {
+  // Threads do not inherit --import tsx: register it there first.
+  const bootstrap = `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((m) => { m.register(); return import(${JSON.stringify(import.meta.url)}); })`;
+  const thread = new Worker(bootstrap, { eval: true, resourceLimits: { maxOldGenerationSizeMb: loadConfig({}).detector.heapLimitMb, ...(process.env.BENCH_YOUNG_MB ? { maxYoungGenerationSizeMb: Number(process.env.BENCH_YOUNG_MB) } : {}) } });
+  thread.on('message', (line: string) => {
+    process.stdout.write(`${line}\n`);
+    if (line !== 'ready') process.exit(0);
+  });
+  process.once('SIGTERM', () => thread.postMessage('stop'));
+  thread.once('exit', (code) => process.exit(code));
+} else {
+  await runWorker();
+}
+
+async function runWorker(): Promise<void> {
+  const config = loadConfig({});
+  const logger = createLogger({ level: 'fatal' });
+  const serde = createSerde(config, logger);
+  await serde.init();
+  const bus = createKafkaBus(config, logger);
+  const store = createRedisStore(config, 'bench-detector');
+  let batches = 0;
+  let firstBatchAt = 0;
+  let lastBatchAt = 0;
+  let cpuStart: NodeJS.CpuUsage | null = null;
+  let cpu: NodeJS.CpuUsage = { user: 0, system: 0 };
+  const worker = new DetectorWorker({ config, bus, serde, store, logger, onFatal: () => process.exit(1) });
+  const onBatch = worker.onBatch.bind(worker);
+  worker.onBatch = async (batch) => {
+    if (firstBatchAt === 0) {
+      firstBatchAt = Date.now();
+      cpuStart = process.cpuUsage();
+    }
+    await onBatch(batch);
+    cpu = process.cpuUsage(cpuStart ?? undefined);
+    batches++;
+    lastBatchAt = Date.now();
+  };
+  let peakRss = process.memoryUsage().rss;
+  const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 100);
+  await worker.start();
+  const emit = (line: string): void => void (isMainThread ? process.stdout.write(`${line}\n`) : parentPort!.postMessage(line));
+  emit('ready');
+  const onStop = (): void => {
+    clearInterval(sampler);
+    peakRss = Math.max(peakRss, process.memoryUsage().rss);
+    const report = { roundTrips: store.roundTrips, batches, firstBatchAt, lastBatchAt, peakRss, rss: process.memoryUsage().rss, cpuSeconds: (cpu.user + cpu.system) / 1e6 };
+    void worker
+      .stop()
+      .then(() => bus.close())
+      .then(() => store.close())
+      .finally(() => {
+        emit(JSON.stringify(report));
+        if (isMainThread) process.exit(0);
+      });
+  };
+  if (isMainThread) process.once('SIGTERM', onStop);
+  else parentPort!.once('message', onStop);
+}
