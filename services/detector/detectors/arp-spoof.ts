@@ -26,6 +26,15 @@ interface State {
   latest: number;
 }
 
+/**
+ * Addresses a MAC claims at event time t. A window idle by then counts none: idle() may or may not
+ * have deleted it at a batch boundary, and a deleted one counts none.
+ */
+function claimedBy(s: State, mac: string, t: number): number {
+  const w = s.claims.get(mac);
+  return w === undefined || w.idle(t) ? 0 : w.size;
+}
+
 const NO_MAC = new Set(['00:00:00:00:00:00', 'ff:ff:ff:ff:ff:ff']);
 
 function finding(ctx: DetectorContext, mac: string, title: string, victim: string | null, count: number, threshold: number, windowSeconds: number, unit: string, details: Record<string, string>): Finding {
@@ -105,8 +114,8 @@ export const arpSpoof: Detector<State> = {
         return null;
       }
       // Two MACs for one IP: blame the one that claims more addresses (the poisoner).
-      const a = s.claims.get(known.mac)?.size ?? 0;
-      const b = s.claims.get(mac)?.size ?? 0;
+      const a = claimedBy(s, known.mac, t);
+      const b = claimedBy(s, mac, t);
       const attacker = a > b ? known.mac : mac;
       const owner = attacker === mac ? known.mac : mac;
       s.bindings.put(ip, { mac: owner, at: t });

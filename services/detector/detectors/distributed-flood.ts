@@ -38,6 +38,10 @@ function serviceOf(p: Packet): string | null {
   return null;
 }
 
+function serviceIdle(v: Service, now: number): boolean {
+  return v.hits.idle(now) && v.completed.idle(now) && v.sources.idle(now);
+}
+
 export const distributedFlood: Detector<State> = {
   name: 'distributed-flood',
   enabled: (c) => c.synFlood.enabled || c.icmpFlood.enabled,
@@ -49,7 +53,7 @@ export const distributedFlood: Detector<State> = {
       (json as Array<[string, Record<keyof Service, never>]>).map(([k, v]) => [k, { hits: CountWindow.from(v.hits), completed: CountWindow.from(v.completed), sources: DistinctWindow.from<string>(v.sources) }]),
     ),
   idle: (s, now) => {
-    for (const [k, v] of s) if (v.hits.idle(now) && v.completed.idle(now) && v.sources.idle(now)) s.delete(k);
+    for (const [k, v] of s) if (serviceIdle(v, now)) s.delete(k);
     return s.size === 0;
   },
   step(s: State, p: Packet, ctx: DetectorContext): Finding | null {
@@ -59,7 +63,11 @@ export const distributedFlood: Detector<State> = {
     const icmp = service === 'icmp-echo';
     const cfg = ctx.config.synFlood;
     if (!icmp && !isSynOnly(p)) {
-      if ((p.tcpFlags & TcpFlag.ACK) !== 0) s.get(service)?.completed.add(t);
+      if ((p.tcpFlags & TcpFlag.ACK) === 0) return null;
+      // An idle service counts no completions: idle() may or may not have deleted it at a batch
+      // boundary, and a deleted one counts none.
+      const v = s.get(service);
+      if (v !== undefined && !serviceIdle(v, t)) v.completed.add(t);
       return null;
     }
     const windowMs = (icmp ? ctx.config.icmpFlood.windowSeconds : cfg.windowSeconds) * 1000;

@@ -37,6 +37,11 @@ function newVictim(ctx: DetectorContext): Victim {
   };
 }
 
+/** Every field spent: a victim deleted now must look like a new one to any later packet. */
+function victimIdle(v: Victim, now: number): boolean {
+  return v.syn.idle(now) && v.ack.idle(now) && v.ports.idle(now) && now >= v.scanUntil;
+}
+
 export const synFlood: Detector<State> = {
   name: 'syn-flood',
   enabled: (c) => c.synFlood.enabled,
@@ -48,15 +53,18 @@ export const synFlood: Detector<State> = {
       (json as Array<[string, Record<keyof Victim, never>]>).map(([k, v]) => [k, { syn: CountWindow.from(v.syn), ack: CountWindow.from(v.ack), perSecond: CountWindow.from(v.perSecond), ports: DistinctWindow.from<number>(v.ports), scanUntil: Number(v.scanUntil) }]),
     ),
   idle: (s, now) => {
-    // Every field must be spent: a victim deleted here must look like a new one to any later packet.
-    for (const [k, v] of s) if (v.syn.idle(now) && v.ack.idle(now) && v.ports.idle(now) && now >= v.scanUntil) s.delete(k);
+    for (const [k, v] of s) if (victimIdle(v, now)) s.delete(k);
     return s.size === 0;
   },
   step(s: State, p: Packet, ctx: DetectorContext): Finding | null {
     const cfg = ctx.config.synFlood;
     const t = tsMs(p);
     if (!isSynOnly(p)) {
-      if ((p.tcpFlags & TcpFlag.ACK) !== 0) s.get(p.dst)?.ack.add(t);
+      if ((p.tcpFlags & TcpFlag.ACK) === 0) return null;
+      // An idle victim counts no completions: idle() may or may not have deleted it at a batch
+      // boundary, and a deleted one counts none.
+      const v = s.get(p.dst);
+      if (v !== undefined && !victimIdle(v, t)) v.ack.add(t);
       return null;
     }
     const v = s.touch(p.dst, newVictim, ctx);

@@ -12,6 +12,7 @@ import { loadConfig } from '../../../../services/common/config/load.ts';
 import { TcpFlag, type Alert, type Packet } from '../../../../services/common/model.ts';
 import { PacketAnalyzer } from '../../../../services/detector/analyze-runner.ts';
 import { openCaptureFile } from '../../../../services/sensor/capture-source.ts';
+import { data, syn } from '../packets.ts';
 
 const PCAPS = process.env.NETSENTINEL_PCAPS ?? join(import.meta.dirname, '../../../../../shared/pcaps');
 
@@ -74,4 +75,22 @@ describe('alerts do not depend on the batch cut when event time steps back', () 
     expect(new Set(reference.map((a) => (JSON.parse(a) as Alert).category))).toEqual(new Set(['port_scan', 'c2_beaconing', 'syn_flood', 'brute_force']));
     for (const size of [1, 7, 250]) expect(canonical(await analyse(stream, size)), `batches of ${size}`).toEqual(reference);
   }, 120_000);
+
+  it('counts no completions for an idle victim, whether or not a batch boundary deleted it', async () => {
+    // One SYN to V; 100 s later a SYN to W (a boundary after it deletes V's idle entry); then
+    // 150 data packets to V, then a 220-SYN flood at V. Were the data packets counted as
+    // completions by a kept idle entry, the flood would look like completing connections in one
+    // cut and not in another.
+    const t0 = 1_700_000_000_000;
+    const S = '203.0.113.7';
+    const stream = [
+      syn(S, '10.0.0.80', 80, t0),
+      syn(S, '10.0.0.81', 80, t0 + 100_000),
+      ...Array.from({ length: 150 }, (_, i) => data(S, '10.0.0.80', 80, t0 + 101_000 + i)),
+      ...Array.from({ length: 220 }, (_, i) => syn(S, '10.0.0.80', 80, t0 + 102_000 + i * 4, 20_000 + i)),
+    ];
+    const reference = canonical(await analyse(stream, 2000));
+    expect(reference.some((a) => (JSON.parse(a) as Alert).category === 'syn_flood')).toBe(true);
+    for (const size of [1, 2]) expect(canonical(await analyse(stream, size)), `batches of ${size}`).toEqual(reference);
+  });
 });
