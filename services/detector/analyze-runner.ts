@@ -36,6 +36,14 @@ export interface AnalyzeSummary {
   seconds: number;
 }
 
+/**
+ * Serialised blobs the in-process store keeps: ten per live one (JSON costs about a tenth of the
+ * live state, so both halves take similar memory at the bound), and never fewer than many
+ * batches' worth of keys, so that a blob spilled early in a commit is not dropped by the same
+ * commit's later writes. Beyond it the oldest written state is dropped (keys silent the longest).
+ */
+export const analyzeStoreMaxKeys = (cacheMaxKeys: number): number => Math.max(10 * cacheMaxKeys, 100_000);
+
 export class PacketAnalyzer {
   private readonly engine: DetectionEngine;
   private readonly pending: Packet[][];
@@ -49,10 +57,15 @@ export class PacketAnalyzer {
   constructor(
     private readonly config: Readonly<Config>,
     private readonly options: AnalyzeOptions = {},
-    readonly store = new MemoryStore(),
+    readonly store = new MemoryStore({ maxKeys: analyzeStoreMaxKeys(config.detector.analyzeCacheMaxKeys) }),
   ) {
-    // State stays in the engine (nothing else reads this store): no JSON per batch.
-    this.engine = new DetectionEngine(config, store, 'analyze', { durable: false });
+    // State stays in the engine (nothing else reads this store): no JSON per batch, only for
+    // the least recently used state beyond analyzeCacheMaxKeys, which waits in the store.
+    this.engine = new DetectionEngine(config, store, 'analyze', {
+      durable: false,
+      cacheMaxKeys: config.detector.analyzeCacheMaxKeys,
+      partitions: config.detector.partitions,
+    });
     const n = config.detector.partitions;
     this.pending = Array.from({ length: n }, () => []);
     this.offsets = Array.from({ length: n }, () => -1);
@@ -79,6 +92,11 @@ export class PacketAnalyzer {
 
   async finish(): Promise<void> {
     for (let part = 0; part < this.pending.length; part++) if (this.pending[part].length > 0) await this.flush(part);
+  }
+
+  /** State blobs held live in memory (at most detector.analyzeCacheMaxKeys, or one per partition if that is fewer). */
+  get liveKeys(): number {
+    return this.engine.liveKeys;
   }
 
   get incidents(): Alert[] {

@@ -70,10 +70,20 @@ interface PartitionCache {
 
 export interface EngineOptions {
   /**
-   * false: state never leaves the process (analyze: a private in-memory store); commits only
-   * advance the offset. true (workers): every changed blob is written with each commit.
+   * true (workers): every changed blob is written with each commit, and at most `cacheMaxKeys`
+   * stay live. false (analyze, whose store is a private in-memory one): a blob is written only
+   * when it leaves the live set (the least recently used beyond `cacheMaxKeys`), so state costs
+   * no JSON until there is more of it than memory should hold.
    */
   durable?: boolean;
+  /** Live blobs kept in memory, over all partitions (default: detector.cacheMaxKeys). */
+  cacheMaxKeys?: number;
+  /**
+   * The number of partitions the engine will see, when known (analyze): each keeps its share of
+   * cacheMaxKeys from the first batch on. Otherwise (a worker, whose assignment changes) the
+   * share is taken over the partitions it has seen.
+   */
+  partitions?: number;
 }
 
 export const INTEL_QUEUE = 'intel';
@@ -101,6 +111,8 @@ export class DetectionEngine {
   private readonly latenessMs: number;
   private readonly ttlMs: number;
   private readonly durable: boolean;
+  private readonly cacheMaxKeys: number;
+  private readonly partitions: number | undefined;
   private readonly cache = new Map<number, PartitionCache>();
   private batchNo = 0;
   /**
@@ -120,6 +132,8 @@ export class DetectionEngine {
   ) {
     const c = config.detector;
     this.durable = options.durable ?? true;
+    this.cacheMaxKeys = options.cacheMaxKeys ?? c.cacheMaxKeys;
+    this.partitions = options.partitions;
     this.detectors = (DETECTORS as ReadonlyArray<Detector<unknown>>).filter((d) => d.enabled(c));
     const internal = new CidrSet(c.internalNetworks);
     const tor = new CidrSet(c.tor.feedFile ? readFeedFile(c.tor.feedFile).addresses : []);
@@ -193,22 +207,23 @@ export class DetectionEngine {
       const touchedKeys: string[] = [];
       for (const k of keys) {
         const blob = part.blobs.get(k)!;
-        // Most recently used last: trimCache drops from the front, so hot blobs stay live.
-        if (this.durable) {
-          part.blobs.delete(k);
-          part.blobs.set(k, blob);
-        }
+        // Most recently used last: the least recently used leave the live set first.
+        part.blobs.delete(k);
+        part.blobs.set(k, blob);
         touched.push(blob);
         touchedKeys.push(k);
       }
       const { alerts, packets, suppressed } = this.fold(messages.slice(replay), perPacket, starts[replay], part.blobs, partition);
       const { writes, deletes } = this.serialise(touchedKeys, touched, prefix);
+      for (const k of deletes) part.blobs.delete(k);
+      const spilled = this.durable ? [] : this.spill(part, prefix);
       const outcome = await this.store.commit({
         ref,
         expectedApplied: snap.applied,
         applied: lastOffset,
-        writes: this.durable ? writes : [],
-        deletes: this.durable ? deletes.map((k) => prefix + k) : [],
+        writes: this.durable ? writes : spilled,
+        // Non-durable: a key gone idle may still have a spilled copy in the store.
+        deletes: deletes.map((k) => prefix + k),
         outbox: JSON.stringify(alerts),
         metaTtlMs: this.ttlMs,
       });
@@ -217,7 +232,6 @@ export class DetectionEngine {
         continue;
       }
       part.applied = lastOffset;
-      for (const k of deletes) part.blobs.delete(k);
       this.cache.set(partition, part);
       this.trimCache(part);
       await this.queueLookups();
@@ -226,20 +240,41 @@ export class DetectionEngine {
     throw new StateStoreError(`partition ${partition} of ${this.stream}: the applied offset kept moving under this worker (5 conflicts); another worker owns it`);
   }
 
+  /** The partition's share of cacheMaxKeys. */
+  private liveMax(): number {
+    return Math.max(1, Math.floor(this.cacheMaxKeys / Math.max(1, this.partitions ?? this.cache.size)));
+  }
+
   /**
    * Bounds the in-memory state of a durable engine: the least recently used blobs go first
-   * (they are in the store and are read again when needed). A non-durable engine (analyze)
-   * keeps everything: its state lives nowhere else.
+   * (they are in the store and are read again when needed). A non-durable engine moved them to
+   * the store before its commit (spill).
    */
   private trimCache(part: PartitionCache): void {
-    if (!this.durable) return;
-    const max = Math.max(1, Math.floor(this.config.detector.cacheMaxKeys / Math.max(1, this.cache.size)));
+    const max = this.liveMax();
     if (part.blobs.size <= max) return;
     let excess = part.blobs.size - max;
     for (const k of part.blobs.keys()) {
       if (excess-- <= 0) break;
       part.blobs.delete(k);
     }
+  }
+
+  /**
+   * A non-durable engine's blobs beyond its share of cacheMaxKeys, least recently used first,
+   * as writes for the commit (the engine holds its only copy: it must reach the store before it
+   * leaves memory). Serialised after serialise() synced every live state into its blob, and
+   * revived from the store exactly as a worker revives evicted state.
+   */
+  private spill(part: PartitionCache, prefix: string): StateWrite[] {
+    let excess = part.blobs.size - this.liveMax();
+    if (excess <= 0) return [];
+    const writes: StateWrite[] = [];
+    for (const [k, blob] of part.blobs) {
+      if (excess-- <= 0) break;
+      writes.push({ key: prefix + k, value: JSON.stringify(blob.raw), ttlMs: this.ttlMs });
+    }
+    return writes;
   }
 
   /** The state key of every (packet, detector), flat in fold order, and the intel entities. */
@@ -342,6 +377,13 @@ export class DetectionEngine {
     if (!this.allowlist.empty && (this.allowlist.has(f.src) || (f.dst !== null && this.allowlist.has(f.dst)))) return true;
     if (f.category === 'dns_tunnelling' && f.dst !== null && this.config.detector.allowlist.domains.some((d) => domainMatches(f.dst!, d))) return true;
     return this.suppressions.matches(f, tsMs);
+  }
+
+  /** Live state blobs over all partitions (the bound is cacheMaxKeys). */
+  get liveKeys(): number {
+    let n = 0;
+    for (const part of this.cache.values()) n += part.blobs.size;
+    return n;
   }
 
   /** Writes of the blobs a batch touched (JSON only when durable), and the keys gone idle. */
