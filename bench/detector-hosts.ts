@@ -12,25 +12,16 @@
  * capped at detector.heapLimitMb (RSS is the whole process's either way).
  */
 import { randomUUID } from 'node:crypto';
-import { isMainThread, Worker } from 'node:worker_threads';
+import { isMainThread } from 'node:worker_threads';
 import { Redis } from 'ioredis';
 import { loadConfig } from '../services/common/config/load.ts';
 import { TcpFlag, type Packet } from '../services/common/model.ts';
 import { createRedisStore } from '../services/common/state/redis-store.ts';
 import { DetectionEngine } from '../services/detector/engine/engine.ts';
 import { partitionOf } from '../services/detector/engine/partition-key.ts';
+import { rerunInHeapCappedThread } from './heap-capped-thread.ts';
 
-if (isMainThread && process.argv.includes('--thread')) {
-  // Threads do not inherit --import tsx: register it there first.
-  const bootstrap = `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((m) => { m.register(); return import(${JSON.stringify(import.meta.url)}); })`;
-  const thread = new Worker(bootstrap, {
-    eval: true,
-    argv: process.argv.slice(2).filter((a) => a !== '--thread'),
-    resourceLimits: { maxOldGenerationSizeMb: loadConfig().detector.heapLimitMb },
-  });
-  process.exitCode = await new Promise<number>((resolve) => thread.once('exit', resolve));
-  process.exit();
-}
+if (isMainThread && process.argv.includes('--thread')) await rerunInHeapCappedThread(import.meta.url);
 
 if (!process.env.NETSENTINEL_REDIS_URL) {
   console.error('bench/detector-hosts: set NETSENTINEL_REDIS_URL (e.g. after npm run services:up)');

@@ -6,18 +6,17 @@
  * With BENCH_WORKER_THREAD=1 the worker runs as `netsentinel detector` runs it: in a thread
  * whose old generation is capped at detector.heapLimitMb (RSS and CPU are the process's).
  */
-import { isMainThread, parentPort, Worker } from 'node:worker_threads';
+import { isMainThread, parentPort } from 'node:worker_threads';
 import { createKafkaBus } from '../services/common/bus/kafka-bus.ts';
 import { loadConfig } from '../services/common/config/load.ts';
 import { createLogger } from '../services/common/observability/logger.ts';
 import { createSerde } from '../services/common/serde/create-serde.ts';
 import { createRedisStore } from '../services/common/state/redis-store.ts';
 import { DetectorWorker } from '../services/detector/worker.ts';
+import { heapCappedThread } from './heap-capped-thread.ts';
 
 if (isMainThread && process.env.BENCH_WORKER_THREAD === '1') {
-  // Threads do not inherit --import tsx: register it there first.
-  const bootstrap = `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((m) => { m.register(); return import(${JSON.stringify(import.meta.url)}); })`;
-  const thread = new Worker(bootstrap, { eval: true, resourceLimits: { maxOldGenerationSizeMb: loadConfig({}).detector.heapLimitMb, ...(process.env.BENCH_YOUNG_MB ? { maxYoungGenerationSizeMb: Number(process.env.BENCH_YOUNG_MB) } : {}) } });
+  const thread = heapCappedThread(import.meta.url);
   thread.on('message', (line: string) => {
     process.stdout.write(`${line}\n`);
     if (line !== 'ready') process.exit(0);

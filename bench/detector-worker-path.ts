@@ -13,7 +13,7 @@
  * capped at detector.heapLimitMb (CPU and RSS are the whole process's either way).
  */
 import { randomUUID } from 'node:crypto';
-import { isMainThread, Worker } from 'node:worker_threads';
+import { isMainThread } from 'node:worker_threads';
 import { Redis } from 'ioredis';
 import { MemoryBus } from '../services/common/bus/memory-bus.ts';
 import { loadConfig } from '../services/common/config/load.ts';
@@ -25,21 +25,12 @@ import { partitionOf } from '../services/detector/engine/partition-key.ts';
 import { DetectorWorker } from '../services/detector/worker.ts';
 import { openCaptureFile } from '../services/sensor/capture-source.ts';
 import { benchCapture } from './sensor-capture.ts';
+import { rerunInHeapCappedThread } from './heap-capped-thread.ts';
 
 const MESSAGE_PACKETS = 2000;
 const BATCH_MESSAGES = 64;
 
-if (isMainThread && process.argv.includes('--thread')) {
-  // Threads do not inherit --import tsx: register it there first.
-  const bootstrap = `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((m) => { m.register(); return import(${JSON.stringify(import.meta.url)}); })`;
-  const thread = new Worker(bootstrap, {
-    eval: true,
-    argv: process.argv.slice(2).filter((a) => a !== '--thread'),
-    resourceLimits: { maxOldGenerationSizeMb: loadConfig().detector.heapLimitMb },
-  });
-  process.exitCode = await new Promise<number>((resolve) => thread.once('exit', resolve));
-  process.exit();
-}
+if (isMainThread && process.argv.includes('--thread')) await rerunInHeapCappedThread(import.meta.url);
 
 if (!process.env.NETSENTINEL_REDIS_URL) {
   console.error('bench/detector-worker-path: set NETSENTINEL_REDIS_URL (e.g. after npm run services:up)');
