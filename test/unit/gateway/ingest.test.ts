@@ -81,7 +81,10 @@ describe('gateway on a bus, through a real socket', () => {
     const stored = await gateway.context.store.get(alert.id);
     expect(stored?.alert.count).toBe(7);
     await until('a sensors event listing the sensor', () => client.frames.find((f) => f.type === 'sensors' && (f.data.online as number) === 1));
-    const stats = await until('a stats event', () => client.frames.find((f) => f.type === 'stats'));
+    // Stats are pushed on a clock, computed from the store: one computed before the alert was
+    // stored may arrive after the alert events, so wait for one that counts it (or time out).
+    const threatLevel = (f: Frame): string => (f.data.threat as { level: string }).level;
+    const stats = await until('a stats event whose threat level counts the CRITICAL alert', () => client.frames.find((f) => f.type === 'stats' && threatLevel(f) === 'CRITICAL'));
     expect((stats.data.threat as { level: string }).level).toBe('CRITICAL');
 
     const response = await fetch(`${gateway.url}/api/alerts/${alert.id}/acknowledge`, { method: 'POST', headers: { 'x-api-key': API_KEY } });
