@@ -20,13 +20,13 @@ export interface DetectorContext {
   /** Asks for a lookup of an entity, with a priority (1 = at the threshold). */
   wantIntel(entity: string, priority: number): void;
   /**
-   * Whether a finding for the incident in slot (incidentSlot(family, key)) of the packet being
+   * Whether a finding of this family and key (Finding.family, Finding.key) for the packet being
    * stepped only adds to that incident while it cools down (open, not made worse by category
    * or severity, cooldown not over): then it is counted there (count, last seen) and the
    * detector returns null instead of building the finding. Nearly every finding of a flood or
    * scan is one of these; the engine's result is the same as for the built finding.
    */
-  absorbed(slot: string, category: Category, severity: Severity): boolean;
+  absorbed(family: string, key: string, category: Category, severity: Severity): boolean;
 }
 
 /** What a detector reports when its condition holds for a packet. */

@@ -5,7 +5,6 @@
  * service, so an attack on SSH and one on RDP are two.
  */
 import type { Packet } from '../../common/model.ts';
-import { incidentSlot } from '../engine/incidents.ts';
 import { belowEveryThreshold, directedPairs, evidence, judge, srcKey, tsMs, type Detector, type DetectorContext, type Finding } from '../detector.ts';
 import { BoundedMap, CountWindow, DistinctWindow } from '../windows.ts';
 import { isSynOnly } from './probe.ts';
@@ -48,7 +47,7 @@ export const bruteForce: Detector<State> = {
     const j = judge(ctx, p.src, cfg.threshold, cfg.severity, n);
     if (n < j.threshold) return null;
     const key = directedPairs.of(p.src, port);
-    if (ctx.absorbed(incidentSlot('brute_force', key), 'brute_force', j.severity)) return null;
+    if (ctx.absorbed('brute_force', key, 'brute_force', j.severity)) return null;
     return finding(p, key, w.hosts, n, j, ctx);
   },
 };

@@ -14,7 +14,6 @@
  * 5 s from ≥ 50 clients within one partition would be reported.
  */
 import { TcpFlag, type Packet } from '../../common/model.ts';
-import { incidentSlot } from '../engine/incidents.ts';
 import { belowEveryThreshold, evidence, judge, PairNames, TCP, tsMs, type Detector, type DetectorContext, type Finding } from '../detector.ts';
 import { BoundedMap, CountWindow, DistinctWindow } from '../windows.ts';
 import { isEchoRequest, isSynOnly } from './probe.ts';
@@ -86,7 +85,7 @@ export const distributedFlood: Detector<State> = {
     if (n < j.threshold || v.sources.size < cfg.distributedMinSources) return null;
     if (v.completed.total > n * cfg.maxCompletedRatio) return null;
     const key = victimServices.of(p.dst, service);
-    if (ctx.absorbed(incidentSlot('distributed-flood', key), icmp ? 'icmp_flood' : 'syn_flood', j.severity)) return null;
+    if (ctx.absorbed('distributed-flood', key, icmp ? 'icmp_flood' : 'syn_flood', j.severity)) return null;
     return finding(p, v, n, icmp, key, windowMs, base, j);
   },
 };

@@ -6,7 +6,6 @@
  * link-local, loopback and ULA by default).
  */
 import type { Packet } from '../../common/model.ts';
-import { incidentSlot } from '../engine/incidents.ts';
 import { belowEveryThreshold, directedPairs, evidence, judge, srcKey, tsMs, type Detector, type DetectorContext, type Finding } from '../detector.ts';
 import { isMulticastOrBroadcast } from '../net.ts';
 import { BoundedMap, CountWindow } from '../windows.ts';
@@ -38,7 +37,7 @@ export const exfiltration: Detector<State> = {
     const j = judge(ctx, p.dst, cfg.thresholdBytes, cfg.severity, bytes);
     if (bytes < j.threshold) return null;
     const key = directedPairs.of(p.src, p.dst);
-    if (ctx.absorbed(incidentSlot('data_exfiltration', key), 'data_exfiltration', j.severity)) return null;
+    if (ctx.absorbed('data_exfiltration', key, 'data_exfiltration', j.severity)) return null;
     return finding(p, key, bytes, j, ctx);
   },
 };

@@ -4,7 +4,6 @@
  * ICMPv6 echo requests (type 128) too. Replies never count.
  */
 import type { Packet } from '../../common/model.ts';
-import { incidentSlot } from '../engine/incidents.ts';
 import { belowEveryThreshold, directedPairs, evidence, judge, srcKey, tsMs, type Detector, type DetectorContext, type Finding } from '../detector.ts';
 import { BoundedMap, CountWindow } from '../windows.ts';
 import { isEchoRequest } from './probe.ts';
@@ -30,7 +29,7 @@ export const icmpFlood: Detector<State> = {
     const j = judge(ctx, p.src, cfg.threshold, cfg.severity, n);
     if (n < j.threshold) return null;
     const key = directedPairs.of(p.src, p.dst);
-    if (ctx.absorbed(incidentSlot('icmp_flood', key), 'icmp_flood', j.severity)) return null;
+    if (ctx.absorbed('icmp_flood', key, 'icmp_flood', j.severity)) return null;
     return finding(p, key, n, j, ctx);
   },
 };

@@ -8,7 +8,6 @@
  * 'probe' incident with syn-flood.ts.
  */
 import type { Packet } from '../../common/model.ts';
-import { incidentSlot } from '../engine/incidents.ts';
 import { belowEveryThreshold, evidence, judge, srcKey, tsMs, UDP, type Detector, type DetectorContext, type Finding } from '../detector.ts';
 import { BoundedMap, DistinctWindow } from '../windows.ts';
 import { isTcpProbe, isUdpProbe } from './probe.ts';
@@ -33,7 +32,7 @@ export const portScan: Detector<State> = {
     if (belowEveryThreshold(cfg.threshold, n)) return null;
     const j = judge(ctx, p.src, cfg.threshold, cfg.severity, n);
     if (n < j.threshold) return null;
-    if (ctx.absorbed(incidentSlot('probe', p.src), 'port_scan', j.severity)) return null;
+    if (ctx.absorbed('probe', p.src, 'port_scan', j.severity)) return null;
     return finding(p, ports, n, j, ctx);
   },
 };

@@ -8,7 +8,6 @@
  * incident the scan opened is refined to syn_flood (one incident, one category).
  */
 import { TcpFlag, type Packet } from '../../common/model.ts';
-import { incidentSlot } from '../engine/incidents.ts';
 import { belowEveryThreshold, evidence, judge, srcKey, TCP, tsMs, type Detector, type DetectorContext, type Finding } from '../detector.ts';
 import { BoundedMap, CountWindow, DistinctWindow } from '../windows.ts';
 import { isSynOnly } from './probe.ts';
@@ -81,7 +80,7 @@ export const synFlood: Detector<State> = {
     if (v.ack.total > syns * cfg.maxCompletedRatio) return null;
     const scanShaped = t < v.scanUntil;
     if (scanShaped && v.perSecond.total < cfg.scanRateOverride) return null;
-    if (ctx.absorbed(incidentSlot('probe', p.src), 'syn_flood', j.severity)) return null;
+    if (ctx.absorbed('probe', p.src, 'syn_flood', j.severity)) return null;
     return finding(p, v, syns, j, ctx);
   },
 };

@@ -48,8 +48,8 @@ export const incidentSlot = (family: string, key: string): string => slots.of(fa
  * new revision, exactly as recordFinding would, and says so; false when a revision (or a new
  * incident) is due, so the detector builds the finding for recordFinding.
  */
-export function absorbInCooldown(incidents: Record<string, Incident>, slot: string, category: Category, severity: Severity, t: number, policy: IncidentPolicy): boolean {
-  const inc = incidents[slot];
+export function absorbInCooldown(incidents: Record<string, Incident>, family: string, key: string, category: Category, severity: Severity, t: number, policy: IncidentPolicy): boolean {
+  const inc = incidents[incidentSlot(family, key)];
   if (inc === undefined || t - inc.last > policy.idleMs || t - inc.emitted >= policy.cooldownMs) return false;
   if (rank(category) > rank(inc.cat) || severityRank(severity) > severityRank(inc.sev)) return false;
   inc.n += 1;
