@@ -154,7 +154,7 @@ export class DetectionEngine {
       torRelays: tor,
       verdict: (entity) => intel.verdict(entity),
       wantIntel: (entity, priority) => intel.want(entity, priority),
-      absorbed: (slot, category, severity) => gate && absorbInCooldown(stepping.incidents, slot, category, severity, stepping.t, policy),
+      absorbed: (family, key, category, severity) => gate && absorbInCooldown(stepping.incidents, family, key, category, severity, stepping.t, policy),
     };
     this.ttlMs = c.stateTtlSeconds * 1000;
     this.latenessMs = c.allowedLatenessSeconds * 1000;
@@ -216,12 +216,15 @@ export class DetectionEngine {
       const { alerts, packets, suppressed } = this.fold(messages.slice(replay), perPacket, starts[replay], part.blobs, partition);
       const { writes, deletes } = this.serialise(touchedKeys, touched, prefix);
       for (const k of deletes) part.blobs.delete(k);
-      const spilled = this.durable ? [] : this.spill(part, prefix);
+      const leaving = this.overflow(part, partition);
       const outcome = await this.store.commit({
         ref,
         expectedApplied: snap.applied,
         applied: lastOffset,
-        writes: this.durable ? writes : spilled,
+        // Non-durable: the engine holds the only copy of a leaving blob, so it goes to the store
+        // first (serialise() synced every live state into it; it is revived as a worker revives
+        // evicted state).
+        writes: this.durable ? writes : leaving.map((k) => ({ key: prefix + k, value: JSON.stringify(part.blobs.get(k)!.raw), ttlMs: this.ttlMs })),
         // Non-durable: a key gone idle may still have a spilled copy in the store.
         deletes: deletes.map((k) => prefix + k),
         outbox: JSON.stringify(alerts),
@@ -233,48 +236,27 @@ export class DetectionEngine {
       }
       part.applied = lastOffset;
       this.cache.set(partition, part);
-      this.trimCache(part);
+      // Durable: in the store already, and read again when needed.
+      for (const k of leaving) part.blobs.delete(k);
       await this.queueLookups();
       return { alerts: [...outboxAlerts, ...alerts], replayed: outboxAlerts.length, packets, skippedMessages: replay, suppressed };
     }
     throw new StateStoreError(`partition ${partition} of ${this.stream}: the applied offset kept moving under this worker (5 conflicts); another worker owns it`);
   }
 
-  /** The partition's share of cacheMaxKeys. */
-  private liveMax(): number {
-    return Math.max(1, Math.floor(this.cacheMaxKeys / Math.max(1, this.partitions ?? this.cache.size)));
-  }
-
   /**
-   * Bounds the in-memory state of a durable engine: the least recently used blobs go first
-   * (they are in the store and are read again when needed). A non-durable engine moved them to
-   * the store before its commit (spill).
+   * The blobs beyond the partition's share of cacheMaxKeys, least recently used first: they
+   * leave memory after this commit, which bounds the engine's live state.
    */
-  private trimCache(part: PartitionCache): void {
-    const max = this.liveMax();
-    if (part.blobs.size <= max) return;
-    let excess = part.blobs.size - max;
+  private overflow(part: PartitionCache, partition: number): string[] {
+    const partitions = this.partitions ?? this.cache.size + (this.cache.has(partition) ? 0 : 1);
+    let excess = part.blobs.size - Math.max(1, Math.floor(this.cacheMaxKeys / partitions));
+    const keys: string[] = [];
     for (const k of part.blobs.keys()) {
       if (excess-- <= 0) break;
-      part.blobs.delete(k);
+      keys.push(k);
     }
-  }
-
-  /**
-   * A non-durable engine's blobs beyond its share of cacheMaxKeys, least recently used first,
-   * as writes for the commit (the engine holds its only copy: it must reach the store before it
-   * leaves memory). Serialised after serialise() synced every live state into its blob, and
-   * revived from the store exactly as a worker revives evicted state.
-   */
-  private spill(part: PartitionCache, prefix: string): StateWrite[] {
-    let excess = part.blobs.size - this.liveMax();
-    if (excess <= 0) return [];
-    const writes: StateWrite[] = [];
-    for (const [k, blob] of part.blobs) {
-      if (excess-- <= 0) break;
-      writes.push({ key: prefix + k, value: JSON.stringify(blob.raw), ttlMs: this.ttlMs });
-    }
-    return writes;
+    return keys;
   }
 
   /** The state key of every (packet, detector), flat in fold order, and the intel entities. */
