@@ -8,6 +8,7 @@ import { Worker } from 'node:worker_threads';
 import type { Command } from 'commander';
 import type { Config } from '../../common/config/schema.ts';
 import type { Logger } from '../../common/observability/logger.ts';
+import { heapCappedLimits } from '../../detector/heap-capped.ts';
 import { startDetectorService } from '../../detector/service.ts';
 import { commandRuntime, onShutdown, withConfigOptions } from '../runtime.ts';
 
@@ -31,7 +32,7 @@ export function registerDetector(program: Command): void {
 function runInThread(config: Readonly<Config>, logger: Logger): void {
   const thread = new Worker(new URL('../../detector/worker-thread.mjs', import.meta.url), {
     workerData: { config },
-    resourceLimits: { maxOldGenerationSizeMb: config.detector.heapLimitMb },
+    resourceLimits: heapCappedLimits(config),
   });
   const exited = new Promise<number>((resolve) => thread.once('exit', resolve));
   let stopping = false;
