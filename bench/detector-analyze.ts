@@ -2,6 +2,8 @@
  * `analyze` alone on the benchmark capture (not a test; prints figures): packets/s, packets per
  * CPU-second, RSS and a digest of the alerts (to compare before/after a change), `runs` times in one process. For profiling:
  *   node --cpu-prof --cpu-prof-dir=/tmp/prof --import tsx bench/detector-analyze.ts [minPackets] [runs]
+ * Configuration is the defaults plus NETSENTINEL_DETECTOR_* variables (e.g.
+ * NETSENTINEL_DETECTOR_ANALYZE_CACHE_MAX_KEYS), so a setting can be compared without a file.
  */
 import { createHash } from 'node:crypto';
 import { loadConfig } from '../services/common/config/load.ts';
@@ -12,7 +14,7 @@ const args = process.argv.slice(2);
 const minPackets = Number(args[0] ?? 1_000_000);
 const runs = Number(args[1] ?? 1);
 const { file, packets } = await benchCapture(minPackets);
-const config = loadConfig({ env: {} });
+const config = loadConfig({ env: Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith('NETSENTINEL_DETECTOR_'))) });
 for (let r = 0; r < runs; r++) {
   const cpu0 = process.cpuUsage();
   const result = await analyzeFiles(config, [file]);

@@ -4,10 +4,10 @@
  * Exits 1 when its consumer keeps failing (see DetectorWorker): run it under a supervisor.
  * The worker runs in a thread whose heap is capped at detector.heapLimitMb (0: on this thread).
  */
-import { Worker } from 'node:worker_threads';
 import type { Command } from 'commander';
 import type { Config } from '../../common/config/schema.ts';
 import type { Logger } from '../../common/observability/logger.ts';
+import { startTsThread } from '../../common/ts-thread.ts';
 import { heapCappedLimits } from '../../detector/heap-capped.ts';
 import { startDetectorService } from '../../detector/service.ts';
 import { commandRuntime, onShutdown, withConfigOptions } from '../runtime.ts';
@@ -30,10 +30,7 @@ export function registerDetector(program: Command): void {
 }
 
 function runInThread(config: Readonly<Config>, logger: Logger): void {
-  const thread = new Worker(new URL('../../detector/worker-thread.mjs', import.meta.url), {
-    workerData: { config },
-    resourceLimits: heapCappedLimits(config),
-  });
+  const thread = startTsThread(new URL('../../detector/worker-thread.ts', import.meta.url), { config }, { resourceLimits: heapCappedLimits(config) });
   const exited = new Promise<number>((resolve) => thread.once('exit', resolve));
   let stopping = false;
   thread.on('error', (err: Error & { code?: string }) => {
