@@ -152,6 +152,12 @@ export class DistinctWindow<V extends string | number = string | number> {
       return false;
     }
     if (this.vals.length >= this.cap) return false;
+    if (this.vals.length === 0) {
+      // Exactly sized: a first push would reserve 16 slots, and most windows keep one value.
+      this.vals = [value];
+      this.bkt = [i];
+      return true;
+    }
     this.vals.push(value);
     this.bkt.push(i);
     if (this.index !== null) this.index.set(value, this.vals.length - 1);
@@ -252,14 +258,39 @@ export class DistinctWindow<V extends string | number = string | number> {
 /**
  * A map with a bound: the least recently touched entries go first. Per-destination state
  * inside one source's state (beacons, exfiltration, floods) uses it so a busy host cannot grow
- * its state without limit.
+ * its state without limit. Insertion-ordered like a Map (the first key is the least recently
+ * touched), and a Map underneath, but only from its second entry on: most sources talk to one
+ * destination (every source of a spoofed flood), and an entry held in two fields costs a
+ * third of an empty Map.
  */
-export class BoundedMap<V> extends Map<string, V> {
+export class BoundedMap<V> implements Iterable<[string, V]> {
+  /** The only entry, while map is null. */
+  private k0: string | undefined = undefined;
+  private v0: V | undefined = undefined;
+  private map: Map<string, V> | null = null;
   /** The most recently touched key: touching it again needs no reordering (the common case). */
   private newest: string | undefined;
 
-  constructor(readonly cap: number, entries?: Iterable<[string, V]>) {
-    super(entries);
+  constructor(
+    readonly cap: number,
+    entries?: Iterable<[string, V]>,
+  ) {
+    if (entries !== undefined) for (const [k, v] of entries) this.set(k, v);
+  }
+
+  get size(): number {
+    if (this.map !== null) return this.map.size;
+    return this.k0 === undefined ? 0 : 1;
+  }
+
+  get(key: string): V | undefined {
+    if (this.map !== null) return this.map.get(key);
+    return key === this.k0 ? this.v0 : undefined;
+  }
+
+  has(key: string): boolean {
+    if (this.map !== null) return this.map.has(key);
+    return key === this.k0;
   }
 
   /**
@@ -267,44 +298,108 @@ export class BoundedMap<V> extends Map<string, V> {
    * argument (rather than a closure over it) spares the detectors a closure per packet.
    */
   touch<A>(key: string, create: (arg: A) => V, arg?: A): V {
-    if (key === this.newest) {
-      const hit = super.get(key);
+    if (this.map === null) {
+      if (key === this.k0) {
+        this.newest = key;
+        return this.v0 as V;
+      }
+      if (this.k0 === undefined) {
+        const value = create(arg as A);
+        this.k0 = key;
+        this.v0 = value;
+        this.newest = key;
+        return value;
+      }
+    } else if (key === this.newest) {
+      const hit = this.map.get(key);
       if (hit !== undefined) return hit;
     }
-    let value = super.get(key);
-    if (value !== undefined) super.delete(key);
+    let value = this.get(key);
+    if (value !== undefined) this.remove(key);
     else value = create(arg as A);
-    super.set(key, value);
-    this.newest = key;
-    while (this.size > this.cap) super.delete(this.keys().next().value as string);
+    this.append(key, value);
     return value;
   }
 
   /** Sets a value as the most recently touched entry. */
   put(key: string, value: V): void {
-    super.delete(key);
-    super.set(key, value);
-    this.newest = key;
-    while (this.size > this.cap) super.delete(this.keys().next().value as string);
+    this.remove(key);
+    this.append(key, value);
   }
 
-  override set(key: string, value: V): this {
+  /** Map.set: a new key goes last, an existing one keeps its place. */
+  set(key: string, value: V): this {
     // A plain set of another key may append after the newest: forget it.
     if (key !== this.newest) this.newest = undefined;
-    return super.set(key, value);
+    if (this.map !== null) this.map.set(key, value);
+    else if (this.k0 === undefined || this.k0 === key) {
+      this.k0 = key;
+      this.v0 = value;
+    } else this.grow().set(key, value);
+    return this;
   }
 
-  override delete(key: string): boolean {
+  delete(key: string): boolean {
     if (key === this.newest) this.newest = undefined;
-    return super.delete(key);
+    return this.remove(key);
   }
 
-  override clear(): void {
+  clear(): void {
     this.newest = undefined;
-    super.clear();
+    this.k0 = undefined;
+    this.v0 = undefined;
+    this.map = null;
+  }
+
+  *entries(): IterableIterator<[string, V]> {
+    if (this.map !== null) yield* this.map.entries();
+    else if (this.k0 !== undefined) yield [this.k0, this.v0 as V];
+  }
+
+  *keys(): IterableIterator<string> {
+    for (const [k] of this.entries()) yield k;
+  }
+
+  *values(): IterableIterator<V> {
+    for (const [, v] of this.entries()) yield v;
+  }
+
+  [Symbol.iterator](): IterableIterator<[string, V]> {
+    return this.entries();
   }
 
   toJSON(): Array<[string, V]> {
     return [...this.entries()];
+  }
+
+  /** Appends key as the most recently touched entry and drops the oldest beyond the cap. */
+  private append(key: string, value: V): void {
+    this.newest = key;
+    if (this.map === null && this.k0 === undefined) {
+      this.k0 = key;
+      this.v0 = value;
+      return;
+    }
+    const map = this.map ?? this.grow();
+    map.set(key, value);
+    while (map.size > this.cap) map.delete(map.keys().next().value as string);
+  }
+
+  private remove(key: string): boolean {
+    if (this.map !== null) return this.map.delete(key);
+    if (key !== this.k0) return false;
+    this.k0 = undefined;
+    this.v0 = undefined;
+    return true;
+  }
+
+  /** Moves the single entry into a Map (the second key is coming). */
+  private grow(): Map<string, V> {
+    const map = new Map<string, V>();
+    if (this.k0 !== undefined) map.set(this.k0, this.v0 as V);
+    this.k0 = undefined;
+    this.v0 = undefined;
+    this.map = map;
+    return map;
   }
 }

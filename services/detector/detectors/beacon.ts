@@ -93,8 +93,14 @@ export const beacon: Detector<State> = {
     }
     if (c.lastPort === p.srcPort) return null; // retransmitted SYN
     if (c.starts.length > 0 && t < c.starts[c.starts.length - 1]) return null;
-    c.starts.push(t);
-    c.bytes.push(0);
+    if (c.starts.length === 0) {
+      // Exactly sized (a first push reserves 16 slots): most channels never see a second start.
+      c.starts = [t];
+      c.bytes = [0];
+    } else {
+      c.starts.push(t);
+      c.bytes.push(0);
+    }
     c.lastPort = p.srcPort;
     if (c.starts.length > cfg.historySize) {
       c.starts.shift();

@@ -4,7 +4,7 @@
  * from then on (a worker that reloads state must reach the alerts a worker that kept it does).
  */
 import { describe, expect, it } from 'vitest';
-import { CountWindow, DistinctWindow } from '../../../services/detector/windows.ts';
+import { BoundedMap, CountWindow, DistinctWindow } from '../../../services/detector/windows.ts';
 import { seededRandom } from '../../support/random.ts';
 
 /** Event times that mostly move forward, sometimes jump, sometimes step back. */
@@ -118,5 +118,64 @@ describe('DistinctWindow', () => {
     expect(w.sample(5)).toEqual(['a', 'b', 'c']);
     w.add(13_500, 'd'); // bucket 13: buckets up to 3 leave the window
     expect(w.sample(5)).toEqual(['c', 'd']);
+  });
+});
+
+describe('BoundedMap', () => {
+  /** The semantics it promises, on a plain Map: touch and put move a key last, the first keys go beyond the cap. */
+  class ModelMap extends Map<string, number> {
+    constructor(readonly cap: number) {
+      super();
+    }
+    touch(key: string, create: () => number): number {
+      const value = this.get(key) ?? create();
+      this.delete(key);
+      this.set(key, value);
+      while (this.size > this.cap) this.delete(this.keys().next().value as string);
+      return value;
+    }
+  }
+
+  it('keeps the entries, order and bound of a plain Map model through random operations, from one entry to many and back', () => {
+    for (const seed of [1, 2, 3, 4]) {
+      const rand = seededRandom(seed);
+      const cap = 1 + Math.floor(rand() * 4);
+      const map = new BoundedMap<number>(cap);
+      const model = new ModelMap(cap);
+      let next = 0;
+      for (let step = 0; step < 3000; step++) {
+        const key = `k${Math.floor(rand() * 6)}`;
+        const r = rand();
+        if (r < 0.4) {
+          const made = next++;
+          expect(map.touch(key, (n: number) => n, made)).toBe(model.touch(key, () => made));
+        } else if (r < 0.5) {
+          map.put(key, next);
+          model.delete(key);
+          model.touch(key, () => next++);
+        } else if (r < 0.6) {
+          map.set(key, next);
+          model.set(key, next++);
+        } else if (r < 0.75) {
+          expect(map.delete(key)).toBe(model.delete(key));
+        } else if (r < 0.85) {
+          // Deleting while iterating, as the detectors' idle() do.
+          for (const [k, v] of map) if (v % 2 === 0) map.delete(k);
+          for (const [k, v] of model) if (v % 2 === 0) model.delete(k);
+        } else if (r < 0.9) {
+          map.clear();
+          model.clear();
+        } else {
+          expect(map.get(key)).toBe(model.get(key));
+          expect(map.has(key)).toBe(model.has(key));
+        }
+        expect(map.size).toBe(model.size);
+        expect([...map.entries()]).toEqual([...model.entries()]);
+      }
+      const revived = new BoundedMap<number>(cap, JSON.parse(JSON.stringify(map)) as Array<[string, number]>);
+      expect([...revived]).toEqual([...model]);
+      expect([...revived.keys()]).toEqual([...model.keys()]);
+      expect([...revived.values()]).toEqual([...model.values()]);
+    }
   });
 });
