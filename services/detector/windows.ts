@@ -21,8 +21,8 @@ const maxOf = (m: number | null | undefined): number => (typeof m === 'number' ?
 /**
  * A sum over the window (packets, bytes, attempts): a ring of `buckets` counts indexed by
  * bucket number modulo buckets, and their running sum, so adding and reading the total cost
- * the same whatever the window holds. The ring is allocated on the first add (many windows of a
- * state are never used).
+ * the same whatever the window holds. The ring is allocated only once two buckets hold counts:
+ * until then the sum is all in bucket `max` (many windows are never used, or see one burst).
  */
 export class CountWindow {
   private ring: number[] | null = null;
@@ -42,7 +42,20 @@ export class CountWindow {
     const i = Math.floor(tsMs / this.bucketMs);
     const n = this.buckets;
     let ring = this.ring;
-    if (ring === null) ring = this.ring = new Array<number>(n).fill(0);
+    if (ring === null) {
+      if (i === this.max) {
+        this.sum += amount;
+        return;
+      }
+      if (i - this.max >= n) {
+        // The first add (max is -Infinity), or everything before is out of the window.
+        this.max = i;
+        this.sum = amount;
+        return;
+      }
+      if (i <= this.max - n) return;
+      ring = this.ring = this.spread();
+    }
     if (i > this.max) {
       // The slots of buckets max+1..i held buckets that are now out of the window.
       if (i - this.max >= n) {
@@ -77,7 +90,9 @@ export class CountWindow {
   toJSON(): Array<number | null> {
     const out: Array<number | null> = [this.bucketMs, this.buckets, this.max === -Infinity ? null : this.max];
     const ring = this.ring;
-    if (ring !== null) {
+    if (ring === null) {
+      if (this.sum !== 0) out.push(0, this.sum);
+    } else {
       for (let age = this.buckets - 1; age >= 0; age--) {
         const count = ring[slotOf(this.max - age, this.buckets)];
         if (count !== 0) out.push(age, count);
@@ -101,9 +116,22 @@ export class CountWindow {
 
   private restore(i: number, count: number): void {
     if (i <= this.max - this.buckets || i > this.max) return;
-    this.ring ??= new Array<number>(this.buckets).fill(0);
+    if (this.ring === null) {
+      if (i === this.max) {
+        this.sum += count;
+        return;
+      }
+      this.ring = this.spread();
+    }
     this.ring[slotOf(i, this.buckets)] += count;
     this.sum += count;
+  }
+
+  /** The ring for a second bucket: the sum so far is all in bucket max. */
+  private spread(): number[] {
+    const ring = new Array<number>(this.buckets).fill(0);
+    if (this.max !== -Infinity) ring[slotOf(this.max, this.buckets)] = this.sum;
+    return ring;
   }
 }
 

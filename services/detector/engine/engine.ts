@@ -52,14 +52,12 @@ interface LiveBlob {
   raw: Blob;
   /**
    * Revived detector states by index in this engine's detector list (an array: the fold looks
-   * one up for every packet and detector); b = the batch that last stepped it.
+   * one up for every packet and detector).
    */
-  live: Array<LiveState | undefined>;
-}
-
-interface LiveState {
-  s: unknown;
-  b: number;
+  live: unknown[];
+  /** Bit i: detector i stepped this blob in batch `batch` (a number, not an object per state). */
+  stepped: number;
+  batch: number;
 }
 
 interface PartitionCache {
@@ -98,8 +96,12 @@ const lateResets = counter('netsentinel_detector_late_resets_total', 'State keys
 function startOver(blob: LiveBlob, t: number): void {
   blob.raw = { t, d: {}, i: {} };
   blob.live = [];
+  blob.stepped = 0;
   lateResets.inc();
 }
+
+/** Detectors an engine can run: one bit each in LiveBlob.stepped. */
+const MAX_DETECTORS = 31;
 
 export class DetectionEngine {
   private readonly detectors: ReadonlyArray<Detector<unknown>>;
@@ -135,6 +137,7 @@ export class DetectionEngine {
     this.cacheMaxKeys = options.cacheMaxKeys ?? c.cacheMaxKeys;
     this.partitions = options.partitions;
     this.detectors = (DETECTORS as ReadonlyArray<Detector<unknown>>).filter((d) => d.enabled(c));
+    if (this.detectors.length > MAX_DETECTORS) throw new Error(`the engine runs at most ${MAX_DETECTORS} detectors (${this.detectors.length} enabled)`);
     const internal = new CidrSet(c.internalNetworks);
     const tor = new CidrSet(c.tor.feedFile ? readFeedFile(c.tor.feedFile).addresses : []);
     this.intel = new IntelView(new Feeds(config.intel.feeds.files), internal, config.intel.virustotal.apiKey !== '');
@@ -201,7 +204,7 @@ export class DetectionEngine {
       const part: PartitionCache = cached ?? { applied: snap.applied, blobs: new Map() };
       for (let i = 0; i < missing.length; i++) {
         const raw = snap.values[i];
-        part.blobs.set(missing[i], { raw: raw ? (JSON.parse(raw) as Blob) : { t: 0, d: {}, i: {} }, live: [] });
+        part.blobs.set(missing[i], { raw: raw ? (JSON.parse(raw) as Blob) : { t: 0, d: {}, i: {} }, live: [], stepped: 0, batch: 0 });
       }
       const touched: LiveBlob[] = [];
       const touchedKeys: string[] = [];
@@ -332,14 +335,19 @@ export class DetectionEngine {
             if (t > blob.raw.t) blob.raw.t = t;
             else if (t < blob.raw.t - this.latenessMs) startOver(blob, t);
             stepping.incidents = blob.raw.i;
+            if (blob.batch !== batchNo) {
+              blob.batch = batchNo;
+              blob.stepped = 0;
+            }
           }
-          let entry = blob!.live[di];
-          if (entry === undefined) {
+          let state = blob!.live[di];
+          if (state === undefined) {
             const stored = blob!.raw.d[d.name];
-            entry = { s: stored === undefined ? d.create(ctx) : d.revive(stored, ctx), b: batchNo };
-            blob!.live[di] = entry;
-          } else entry.b = batchNo;
-          const finding = d.step(entry.s, p, ctx);
+            state = stored === undefined ? d.create(ctx) : d.revive(stored, ctx);
+            blob!.live[di] = state;
+          }
+          blob!.stepped |= 1 << di;
+          const finding = d.step(state, p, ctx);
           if (finding === null) continue;
           if (this.silenced(finding, t)) {
             suppressed++;
@@ -381,14 +389,15 @@ export class DetectionEngine {
       // Only the detectors this batch stepped are judged idle (as a worker that revives just
       // those from the store would), so cached and reloaded state give the same result.
       const live = blob.live;
+      const stepped = blob.batch === this.batchNo ? blob.stepped : 0;
       for (let di = 0; di < live.length; di++) {
-        const entry = live[di];
-        if (entry === undefined || entry.b !== this.batchNo) continue;
+        const state = live[di];
+        if (state === undefined || (stepped & (1 << di)) === 0) continue;
         const d = this.detectors[di];
-        if (d.idle(entry.s, now)) {
+        if (d.idle(state, now)) {
           delete blob.raw.d[d.name];
           live[di] = undefined;
-        } else blob.raw.d[d.name] = entry.s;
+        } else blob.raw.d[d.name] = state;
       }
       pruneIncidents(blob.raw.i, now, this.policy.idleMs);
       let empty = true;
