@@ -37,12 +37,13 @@ export interface AnalyzeSummary {
 }
 
 /**
- * Serialised blobs the in-process store keeps: ten per live one (JSON costs about a tenth of the
- * live state, so both halves take similar memory at the bound), and never fewer than many
+ * Serialised blobs the in-process store keeps: four per live one (a spoofed-flood source's JSON
+ * with its store entry costs about a quarter of its live state, 2.1 KB, so both halves take
+ * similar memory at the bound), and never fewer than many
  * batches' worth of keys, so that a blob spilled early in a commit is not dropped by the same
  * commit's later writes. Beyond it the oldest written state is dropped (keys silent the longest).
  */
-export const analyzeStoreMaxKeys = (cacheMaxKeys: number): number => Math.max(10 * cacheMaxKeys, 100_000);
+export const analyzeStoreMaxKeys = (cacheMaxKeys: number): number => Math.max(4 * cacheMaxKeys, 100_000);
 
 export class PacketAnalyzer {
   private readonly engine: DetectionEngine;
