@@ -379,17 +379,21 @@ export class BoundedMap<V> implements Iterable<[string, V]> {
     this.map = null;
   }
 
-  *entries(): IterableIterator<[string, V]> {
-    if (this.map !== null) yield* this.map.entries();
-    else if (this.k0 !== undefined) yield [this.k0, this.v0 as V];
+  // The Map's own iterators, or one over a copy of the single entry (no generators: idle() and
+  // toJSON() walk every state a batch touched). Deleting while iterating is safe in both.
+  entries(): IterableIterator<[string, V]> {
+    if (this.map !== null) return this.map.entries();
+    return (this.k0 === undefined ? [] : [[this.k0, this.v0 as V] as [string, V]]).values();
   }
 
-  *keys(): IterableIterator<string> {
-    for (const [k] of this.entries()) yield k;
+  keys(): IterableIterator<string> {
+    if (this.map !== null) return this.map.keys();
+    return (this.k0 === undefined ? [] : [this.k0]).values();
   }
 
-  *values(): IterableIterator<V> {
-    for (const [, v] of this.entries()) yield v;
+  values(): IterableIterator<V> {
+    if (this.map !== null) return this.map.values();
+    return (this.k0 === undefined ? [] : [this.v0 as V]).values();
   }
 
   [Symbol.iterator](): IterableIterator<[string, V]> {
@@ -397,7 +401,8 @@ export class BoundedMap<V> implements Iterable<[string, V]> {
   }
 
   toJSON(): Array<[string, V]> {
-    return [...this.entries()];
+    if (this.map !== null) return [...this.map];
+    return this.k0 === undefined ? [] : [[this.k0, this.v0 as V]];
   }
 
   /** Appends key as the most recently touched entry and drops the oldest beyond the cap. */
