@@ -1,8 +1,9 @@
 /**
  * Test fixture (test/unit/detector/heap-capped.test.ts): runs a fixed allocation pattern in a
  * thread started with heapCappedLimits() and prints how many full (mark-compact) collections
- * it took, as JSON. The pattern keeps ~40 MB live and pushes ~1 GB through a ring that holds
- * each object long enough to reach the old generation, as the worker's state and packets do.
+ * it took, as JSON (V8's --trace-gc output, when asked for, goes to stdout too). The pattern
+ * keeps ~40 MB live and pushes ~1 GB through a ring that holds each object long enough to
+ * reach the old generation, as the worker's state and packets do.
  *
  *   node --import tsx test/support/heap-churn.ts <heapLimitMb> <heapGrowingPercent>
  */
