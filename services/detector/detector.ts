@@ -64,6 +64,13 @@ export interface Detector<S = unknown> {
   step(state: S, p: Packet, ctx: DetectorContext): Finding | null;
   /** True when nothing of the state is left in any window at event time nowMs (it is deleted). */
   idle(state: S, nowMs: number): boolean;
+  /**
+   * True only if step(create(ctx), p, ctx) returns null and calls nothing on ctx: a first
+   * packet this detector cannot report on. When every detector a new key's first packet is
+   * keyed to says so, the engine keeps the packet instead of creating their states, and steps
+   * it when the key's second packet comes (engine/first-packet.ts). Absent: never.
+   */
+  quietFirst?(p: Packet, config: DetectorConfig): boolean;
 }
 
 /**

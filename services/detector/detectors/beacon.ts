@@ -69,6 +69,8 @@ export const beacon: Detector<State> = {
   name: 'beacon',
   enabled: (c) => c.beacon.enabled,
   keyOf: (p) => (isSynOnly(p) || isClientData(p) ? srcKey(p) : null),
+  // One connection start is never scored (client data without a start changes nothing).
+  quietFirst: (_p, c) => c.beacon.minConnections > 1,
   create: () => new BoundedMap<Channel>(128),
   revive: (json) => new BoundedMap<Channel>(128, json as Array<[string, Channel]>),
   idle: (s, now) => {

@@ -29,6 +29,7 @@ export const bruteForce: Detector<State> = {
   name: 'brute-force',
   enabled: (c) => c.bruteForce.enabled,
   keyOf: (p, ctx) => (isSynOnly(p) && authPort(ctx, p.dstPort) ? srcKey(p) : null),
+  quietFirst: (_p, c) => belowEveryThreshold(c.bruteForce.threshold, 1),
   create: () => new BoundedMap<Service>(32),
   revive: (json) => new BoundedMap<Service>(32, (json as Array<[string, Record<keyof Service, never>]>).map(([k, v]) => [k, { attempts: CountWindow.from(v.attempts), hosts: DistinctWindow.from<string>(v.hosts) }])),
   idle: (s, now) => {

@@ -22,6 +22,7 @@ export const exfiltration: Detector<State> = {
   name: 'exfiltration',
   enabled: (c) => c.exfiltration.enabled,
   keyOf: (p, ctx) => (p.ipVersion !== 0 && outbound(p, ctx) ? srcKey(p) : null),
+  quietFirst: (p, c) => belowEveryThreshold(c.exfiltration.thresholdBytes, p.ipLength > 0 ? p.ipLength : p.length),
   create: () => new BoundedMap<CountWindow>(256),
   revive: (json) => new BoundedMap<CountWindow>(256, (json as Array<[string, never]>).map(([k, v]) => [k, CountWindow.from(v)])),
   idle: (s, now) => {

@@ -43,6 +43,7 @@ export const hostSweep: Detector<State> = {
   name: 'host-sweep',
   enabled: (c) => c.hostSweep.enabled,
   keyOf: (p) => (serviceOf(p) !== null ? srcKey(p) : null),
+  quietFirst: (_p, c) => belowEveryThreshold(c.hostSweep.threshold, 1),
   create: () => new BoundedMap<DistinctWindow<string>>(64),
   revive: (json) => new BoundedMap<DistinctWindow<string>>(64, (json as Array<[string, never]>).map(([k, v]) => [k, DistinctWindow.from<string>(v)])),
   idle: (s, now) => {

@@ -14,6 +14,7 @@ export const icmpFlood: Detector<State> = {
   name: 'icmp-flood',
   enabled: (c) => c.icmpFlood.enabled,
   keyOf: (p) => (isEchoRequest(p) ? srcKey(p) : null),
+  quietFirst: (_p, c) => belowEveryThreshold(c.icmpFlood.threshold, 1),
   create: () => new BoundedMap<CountWindow>(64),
   revive: (json) => new BoundedMap<CountWindow>(64, (json as Array<[string, never]>).map(([k, v]) => [k, CountWindow.from(v)])),
   idle: (s, now) => {

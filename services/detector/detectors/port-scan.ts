@@ -18,6 +18,8 @@ export const portScan: Detector<State> = {
   name: 'port-scan',
   enabled: (c) => c.portScan.enabled,
   keyOf: (p) => (isTcpProbe(p) || isUdpProbe(p) ? srcKey(p) : null),
+  // One port on one victim: below every threshold unless intel could bring it to 1.
+  quietFirst: (_p, c) => belowEveryThreshold(c.portScan.threshold, 1),
   create: () => new BoundedMap<DistinctWindow<number>>(64),
   revive: (json) => new BoundedMap<DistinctWindow<number>>(64, (json as Array<[string, never]>).map(([k, v]) => [k, DistinctWindow.from<number>(v)])),
   idle: (s, now) => {

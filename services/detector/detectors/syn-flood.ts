@@ -45,6 +45,8 @@ export const synFlood: Detector<State> = {
   name: 'syn-flood',
   enabled: (c) => c.synFlood.enabled,
   keyOf: (p) => (p.protocol === TCP ? srcKey(p) : null),
+  // One SYN (a first packet that is not one changes nothing: no victim yet).
+  quietFirst: (_p, c) => belowEveryThreshold(c.synFlood.threshold, 1),
   create: () => new BoundedMap<Victim>(MAX_VICTIMS),
   revive: (json) =>
     new BoundedMap<Victim>(

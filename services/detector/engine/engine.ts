@@ -21,6 +21,7 @@ import { Feeds, readFeedFile } from '../intel/feeds.ts';
 import { intelCacheKey, IntelView } from '../intel/view.ts';
 import { CidrSet, domainMatches, registrableDomain } from '../net.ts';
 import { absorbInCooldown, pruneIncidents, recordFinding, type Incident } from './incidents.ts';
+import { keepable, keepPacket, keptPacket, type KeptPacket } from './first-packet.ts';
 import { Suppressions } from './suppressions.ts';
 import { counter } from '../../common/observability/metrics.ts';
 
@@ -46,6 +47,8 @@ interface Blob {
   d: Record<string, unknown>;
   /** incidents */
   i: Record<string, Incident>;
+  /** The key's first packet, kept instead of the states it would create (engine/first-packet.ts). */
+  f?: KeptPacket;
 }
 
 interface LiveBlob {
@@ -58,6 +61,8 @@ interface LiveBlob {
   /** Bit i: detector i stepped this blob in batch `batch` (a number, not an object per state). */
   stepped: number;
   batch: number;
+  /** raw.f as a packet, until the key's second packet creates the states from it. */
+  first: Packet | null;
 }
 
 interface PartitionCache {
@@ -82,9 +87,27 @@ export interface EngineOptions {
    * share is taken over the partitions it has seen.
    */
   partitions?: number;
+  /**
+   * Keep a new key's first packet instead of creating detector states, when no detector it is
+   * keyed to can report on it (default true; false for tests comparing both).
+   */
+  keepFirstPackets?: boolean;
 }
 
 export const INTEL_QUEUE = 'intel';
+
+interface FoldOutput {
+  alerts: Alert[];
+  suppressed: number;
+}
+
+/** A blob with nothing in it yet: no state, stored or live, and no incident. */
+function isNew(blob: LiveBlob): boolean {
+  if (blob.live.length > 0) return false;
+  for (const _ in blob.raw.d) return false;
+  for (const _ in blob.raw.i) return false;
+  return true;
+}
 
 const lateResets = counter('netsentinel_detector_late_resets_total', 'State keys started over because a packet was older than detector.allowedLatenessSeconds behind the newest of its key.');
 
@@ -97,6 +120,7 @@ function startOver(blob: LiveBlob, t: number): void {
   blob.raw = { t, d: {}, i: {} };
   blob.live = [];
   blob.stepped = 0;
+  blob.first = null;
   lateResets.inc();
 }
 
@@ -115,6 +139,7 @@ export class DetectionEngine {
   private readonly durable: boolean;
   private readonly cacheMaxKeys: number;
   private readonly partitions: number | undefined;
+  private readonly keepFirstPackets: boolean;
   private readonly cache = new Map<number, PartitionCache>();
   private batchNo = 0;
   /**
@@ -136,6 +161,7 @@ export class DetectionEngine {
     this.durable = options.durable ?? true;
     this.cacheMaxKeys = options.cacheMaxKeys ?? c.cacheMaxKeys;
     this.partitions = options.partitions;
+    this.keepFirstPackets = options.keepFirstPackets ?? true;
     this.detectors = (DETECTORS as ReadonlyArray<Detector<unknown>>).filter((d) => d.enabled(c));
     if (this.detectors.length > MAX_DETECTORS) throw new Error(`the engine runs at most ${MAX_DETECTORS} detectors (${this.detectors.length} enabled)`);
     const internal = new CidrSet(c.internalNetworks);
@@ -204,7 +230,8 @@ export class DetectionEngine {
       const part: PartitionCache = cached ?? { applied: snap.applied, blobs: new Map() };
       for (let i = 0; i < missing.length; i++) {
         const raw = snap.values[i];
-        part.blobs.set(missing[i], { raw: raw ? (JSON.parse(raw) as Blob) : { t: 0, d: {}, i: {} }, live: [], stepped: 0, batch: 0 });
+        const blob: Blob = raw ? (JSON.parse(raw) as Blob) : { t: 0, d: {}, i: {} };
+        part.blobs.set(missing[i], { raw: blob, live: [], stepped: 0, batch: 0, first: blob.f ? keptPacket(blob.f) : null });
       }
       const touched: LiveBlob[] = [];
       const touchedKeys: string[] = [];
@@ -305,9 +332,8 @@ export class DetectionEngine {
   }
 
   private fold(messages: BatchMessage[], keys: Array<string | null>, first: number, blobs: Map<string, LiveBlob>, partition: number): { alerts: Alert[]; packets: number; suppressed: number } {
-    const alerts: Alert[] = [];
+    const out: FoldOutput = { alerts: [], suppressed: 0 };
     let packets = 0;
-    let suppressed = 0;
     const ctx = this.ctx;
     const detectors = this.detectors;
     const nd = detectors.length;
@@ -339,7 +365,15 @@ export class DetectionEngine {
               blob.batch = batchNo;
               blob.stepped = 0;
             }
+            if (blob.first !== null) {
+              if (blob.first !== p) this.createFromFirst(blob, k, scope, sensor, out);
+            } else if (this.keepFirstPackets && isNew(blob) && this.quietFirst(p, keys, at - di, k)) {
+              blob.first = p;
+              blob.raw.f = keepPacket(p);
+            }
           }
+          // Kept: its detectors step it when the key's second packet comes.
+          if (blob!.first === p) continue;
           let state = blob!.live[di];
           if (state === undefined) {
             const stored = blob!.raw.d[d.name];
@@ -348,19 +382,59 @@ export class DetectionEngine {
           }
           blob!.stepped |= 1 << di;
           const finding = d.step(state, p, ctx);
-          if (finding === null) continue;
-          if (this.silenced(finding, t)) {
-            suppressed++;
-            continue;
-          }
-          // The partition number, not the topic name: ids must not depend on a deployment's
-          // topic prefix (nor differ between the pipeline and `analyze`).
-          const alert = recordFinding(blob!.raw.i, finding, p, d.name, k.startsWith('src:') ? null : scope, this.policy, sensor);
-          if (alert) alerts.push(alert);
+          if (finding !== null) this.report(finding, p, d, k, blob!, scope, sensor, out);
         }
       }
     }
-    return { alerts, packets, suppressed };
+    return { alerts: out.alerts, packets, suppressed: out.suppressed };
+  }
+
+  private report(f: Finding, p: Packet, d: Detector<unknown>, k: string, blob: LiveBlob, scope: string, sensor: { id: string; host: string }, out: FoldOutput): void {
+    if (this.silenced(f, p.ts / 1000)) {
+      out.suppressed++;
+      return;
+    }
+    // The partition number, not the topic name: ids must not depend on a deployment's topic
+    // prefix (nor differ between the pipeline and `analyze`).
+    const alert = recordFinding(blob.raw.i, f, p, d.name, k.startsWith('src:') ? null : scope, this.policy, sensor);
+    if (alert) out.alerts.push(alert);
+  }
+
+  /** Whether every detector keyed (at keys[base + i]) to k can keep p as k's first packet. */
+  private quietFirst(p: Packet, keys: Array<string | null>, base: number, k: string): boolean {
+    if (!keepable(p)) return false;
+    const detectors = this.detectors;
+    for (let di = 0; di < detectors.length; di++) {
+      if (keys[base + di] !== k) continue;
+      const quiet = detectors[di].quietFirst;
+      if (quiet === undefined || !quiet(p, this.config.detector)) return false;
+    }
+    return true;
+  }
+
+  /**
+   * The key's second packet has come: its kept first packet is stepped through the detectors it
+   * is keyed to, from new states, as it would have been when it came.
+   */
+  private createFromFirst(blob: LiveBlob, k: string, scope: string, sensor: { id: string; host: string }, out: FoldOutput): void {
+    const p = blob.first!;
+    blob.first = null;
+    delete blob.raw.f;
+    const ctx = this.ctx;
+    const stepping = this.stepping;
+    const t = stepping.t;
+    stepping.t = Math.floor(p.ts / 1000);
+    for (let di = 0; di < this.detectors.length; di++) {
+      const d = this.detectors[di];
+      if (d.keyOf(p, ctx) !== k) continue;
+      const state = d.create(ctx);
+      blob.live[di] = state;
+      blob.stepped |= 1 << di;
+      // Null for a quiet first packet; reported all the same should a detector's quietFirst be wrong.
+      const finding = d.step(state, p, ctx);
+      if (finding !== null) this.report(finding, p, d, k, blob, scope, sensor, out);
+    }
+    stepping.t = t;
   }
 
   private silenced(f: Finding, tsMs: number): boolean {
@@ -400,8 +474,9 @@ export class DetectionEngine {
         } else blob.raw.d[d.name] = state;
       }
       pruneIncidents(blob.raw.i, now, this.policy.idleMs);
-      let empty = true;
-      for (const _ in blob.raw.d) {
+      // A kept first packet is state too.
+      let empty = blob.first === null;
+      if (empty) for (const _ in blob.raw.d) {
         empty = false;
         break;
       }

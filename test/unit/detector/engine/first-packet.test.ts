@@ -1,0 +1,115 @@
+/**
+ * A new key's first packet is kept instead of the detector states it would create when no
+ * detector it is keyed to can report on it (engine/first-packet.ts). Checked two ways on every
+ * labelled capture: each detector's quietFirst() promise on every packet (a quiet first step
+ * returns null and calls nothing on ctx), and the engine's alerts with and without keeping,
+ * field for field, in small batches with a tiny live cache, so that kept packets go through
+ * the store as JSON and come back before their key's second packet.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../../../../services/common/config/load.ts';
+import type { Alert, Packet } from '../../../../services/common/model.ts';
+import { MemoryStore } from '../../../../services/common/state/memory-store.ts';
+import type { Detector, DetectorContext } from '../../../../services/detector/detector.ts';
+import { DETECTORS } from '../../../../services/detector/detectors/index.ts';
+import { DetectionEngine } from '../../../../services/detector/engine/engine.ts';
+import { partitionOf } from '../../../../services/detector/engine/partition-key.ts';
+import { unknownVerdict } from '../../../../services/detector/intel/tiers.ts';
+import { CidrSet } from '../../../../services/detector/net.ts';
+import { openCaptureFile } from '../../../../services/sensor/capture-source.ts';
+import { syn } from '../packets.ts';
+
+const PCAPS = process.env.NETSENTINEL_PCAPS ?? join(import.meta.dirname, '../../../../../shared/pcaps');
+const FILES = (JSON.parse(readFileSync(join(PCAPS, 'manifest.json'), 'utf8')) as { files: Array<{ file: string }> }).files.map((f) => join(PCAPS, f.file));
+const config = loadConfig({ env: {}, overrides: { 'detector.tor.feedFile': join(import.meta.dirname, '../../../fixtures/tor-relays.txt') } });
+
+async function packetsOf(file: string): Promise<Packet[]> {
+  const all: Packet[] = [];
+  for await (const chunk of await openCaptureFile(file)) all.push(...chunk);
+  return all;
+}
+
+/** The engine's alerts for these packets: partitioned as the sensor does, batches of `size` per partition. */
+async function alertsOf(packets: Packet[], keepFirstPackets: boolean, size = 40): Promise<Alert[]> {
+  const partitions = 3;
+  const engine = new DetectionEngine(config, new MemoryStore(), 't', { keepFirstPackets, cacheMaxKeys: partitions, partitions });
+  const pending: Packet[][] = Array.from({ length: partitions }, () => []);
+  const offsets = new Array<number>(partitions).fill(0);
+  const alerts: Alert[] = [];
+  const flush = async (part: number): Promise<void> => {
+    const r = await engine.process(part, [{ offset: String(offsets[part]++), batch: { sensorId: 's', sensorHost: 'h', batchSeq: offsets[part], packets: pending[part] } }]);
+    pending[part] = [];
+    alerts.push(...r.alerts);
+  };
+  for (const p of packets) {
+    const part = partitionOf(p, partitions);
+    pending[part].push(p);
+    if (pending[part].length >= size) await flush(part);
+  }
+  for (let part = 0; part < partitions; part++) if (pending[part].length > 0) await flush(part);
+  return alerts;
+}
+
+describe('keeping a new key\'s first packet', () => {
+  it('is only done where quietFirst holds: the first step returns null and asks nothing of ctx, on every packet of the labelled captures', async () => {
+    let calls = 0;
+    const ctx: DetectorContext = {
+      config: config.detector,
+      internal: new CidrSet(config.detector.internalNetworks),
+      torRelays: new CidrSet([]),
+      verdict: (entity) => {
+        calls++;
+        return unknownVerdict(entity);
+      },
+      wantIntel: () => void calls++,
+      absorbed: () => {
+        calls++;
+        return false;
+      },
+    };
+    const detectors = DETECTORS as ReadonlyArray<Detector<unknown>>;
+    const quiet = new Map<string, number>();
+    for (const file of FILES) {
+      for (const p of await packetsOf(file)) {
+        for (const d of detectors) {
+          if (d.quietFirst === undefined || d.keyOf(p, ctx) === null || !d.quietFirst(p, config.detector)) continue;
+          expect(d.step(d.create(ctx), p, ctx), `${d.name} on ${file}`).toBeNull();
+          expect(calls, `${d.name} on ${file}`).toBe(0);
+          quiet.set(d.name, (quiet.get(d.name) ?? 0) + 1);
+        }
+      }
+    }
+    expect([...quiet.keys()].sort()).toEqual(['beacon', 'brute-force', 'exfiltration', 'host-sweep', 'icmp-flood', 'port-scan', 'syn-flood']);
+  }, 120_000);
+
+  it('gives the alerts of an engine that creates every state at once, on every labelled capture', async () => {
+    let withAlerts = 0;
+    for (const file of FILES) {
+      const packets = await packetsOf(file);
+      const kept = await alertsOf(packets, true);
+      expect(kept, file).toEqual(await alertsOf(packets, false));
+      if (kept.length > 0) withAlerts++;
+    }
+    expect(withAlerts).toBeGreaterThanOrEqual(30);
+  }, 300_000);
+
+  it('keeps one record per source of a spoofed flood instead of four detectors\' state, and creates it when a source comes back', async () => {
+    const t0 = 1_700_000_000_000;
+    const first = Array.from({ length: 300 }, (_, s) => syn(`198.18.${s >> 8}.${s & 255}`, '10.10.10.10', 80, t0 + s, 1024 + s));
+    const store = new MemoryStore();
+    const engine = new DetectionEngine(config, store, 't', { cacheMaxKeys: 10 });
+    await engine.process(0, [{ offset: '0', batch: { sensorId: 's', sensorHost: 'h', batchSeq: 0, packets: first } }]);
+    const stored = (key: string) => JSON.parse((store as unknown as { entries: Map<string, { value: string }> }).entries.get(key)!.value) as { d: Record<string, unknown>; f?: unknown[] };
+    const one = stored(`s:t:0:src:${first[0].src}`);
+    expect(one.d).toEqual({});
+    expect(one.f).toHaveLength(30);
+    // The source's second SYN, after its blob left memory: the four detectors' state, built from both.
+    await engine.process(0, [{ offset: '1', batch: { sensorId: 's', sensorHost: 'h', batchSeq: 1, packets: [syn(first[0].src, '10.10.10.10', 81, t0 + 400, 5000)] } }]);
+    const both = stored(`s:t:0:src:${first[0].src}`);
+    expect(both.f).toBeUndefined();
+    expect(Object.keys(both.d).sort()).toEqual(['beacon', 'host-sweep', 'port-scan', 'syn-flood']);
+    expect(JSON.stringify(both.d['port-scan'])).toContain('[80,81]');
+  });
+});
