@@ -109,8 +109,9 @@ export class PacketAnalyzer {
     this.offsets[part] += 1;
     const batch = { sensorId: this.options.sensorId ?? 'analyze', sensorHost: this.options.sensorHost ?? '', batchSeq: this.offsets[part], packets };
     const result = await this.engine.process(part, [{ offset: String(this.offsets[part]), batch }]);
-    // The engine keeps no reference to a batch's packets once it returns: the array is reused
-    // (a new one per batch, grown push by push, was 5 % of what analyze allocated).
+    // The engine keeps no reference to a batch's array once it returns (only to some packets:
+    // a new key's first one), so the array is reused (a new one per batch, grown push by push,
+    // was 5 % of what analyze allocated). Packets themselves must not be reused.
     packets.length = 0;
     for (const alert of result.alerts) {
       this.alerts.push(alert);

@@ -61,7 +61,10 @@ interface LiveBlob {
   /** Bit i: detector i stepped this blob in batch `batch` (a number, not an object per state). */
   stepped: number;
   batch: number;
-  /** raw.f as a packet, until the key's second packet creates the states from it. */
+  /**
+   * raw.f as a packet (the batch's own object while live: callers must not reuse packets),
+   * until the key's second packet creates the states from it.
+   */
   first: Packet | null;
 }
 
@@ -367,7 +370,7 @@ export class DetectionEngine {
             }
             if (blob.first !== null) {
               if (blob.first !== p) this.createFromFirst(blob, k, scope, sensor, out);
-            } else if (this.keepFirstPackets && isNew(blob) && this.quietFirst(p, keys, at - di, k)) {
+            } else if (this.keepFirstPackets && isNew(blob) && this.canKeepFirst(p, keys, at - di, k)) {
               blob.first = p;
               blob.raw.f = keepPacket(p);
             }
@@ -401,7 +404,7 @@ export class DetectionEngine {
   }
 
   /** Whether every detector keyed (at keys[base + i]) to k can keep p as k's first packet. */
-  private quietFirst(p: Packet, keys: Array<string | null>, base: number, k: string): boolean {
+  private canKeepFirst(p: Packet, keys: Array<string | null>, base: number, k: string): boolean {
     if (!keepable(p)) return false;
     const detectors = this.detectors;
     for (let di = 0; di < detectors.length; di++) {
