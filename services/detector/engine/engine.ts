@@ -66,12 +66,16 @@ interface LiveBlob {
    * until the key's second packet creates the states from it.
    */
   first: Packet | null;
+  /** Length of the blob's JSON as last read or written (0 in a non-durable engine). */
+  size: number;
 }
 
 interface PartitionCache {
   /** The applied offset of the store when these blobs were last committed. */
   applied: string | null;
   blobs: Map<string, LiveBlob>;
+  /** The sizes of its blobs, summed. */
+  bytes: number;
 }
 
 export interface EngineOptions {
@@ -84,6 +88,13 @@ export interface EngineOptions {
   durable?: boolean;
   /** Live blobs kept in memory, over all partitions (default: detector.cacheMaxKeys). */
   cacheMaxKeys?: number;
+  /**
+   * Bytes of JSON the live blobs were last read or written as, over all partitions (default:
+   * detector.cacheMaxBytes); a durable engine's bound on its live state by size, since a key
+   * holds anything from a kept packet to a busy host's nine detectors. Only a durable engine
+   * knows the sizes (a non-durable one writes JSON only as blobs leave), so only it is bound.
+   */
+  cacheMaxBytes?: number;
   /**
    * The number of partitions the engine will see, when known (analyze): each keeps its share of
    * cacheMaxKeys from the first batch on. Otherwise (a worker, whose assignment changes) the
@@ -102,6 +113,14 @@ export const INTEL_QUEUE = 'intel';
 interface FoldOutput {
   alerts: Alert[];
   suppressed: number;
+}
+
+/** Removes a blob from the live set. */
+function drop(part: PartitionCache, key: string): void {
+  const blob = part.blobs.get(key);
+  if (blob === undefined) return;
+  part.bytes -= blob.size;
+  part.blobs.delete(key);
 }
 
 /** A blob with nothing in it yet: no state, stored or live, and no incident. */
@@ -141,6 +160,7 @@ export class DetectionEngine {
   private readonly ttlMs: number;
   private readonly durable: boolean;
   private readonly cacheMaxKeys: number;
+  private readonly cacheMaxBytes: number;
   private readonly partitions: number | undefined;
   private readonly keepFirstPackets: boolean;
   private readonly cache = new Map<number, PartitionCache>();
@@ -163,6 +183,7 @@ export class DetectionEngine {
     const c = config.detector;
     this.durable = options.durable ?? true;
     this.cacheMaxKeys = options.cacheMaxKeys ?? c.cacheMaxKeys;
+    this.cacheMaxBytes = options.cacheMaxBytes ?? c.cacheMaxBytes;
     this.partitions = options.partitions;
     this.keepFirstPackets = options.keepFirstPackets ?? true;
     this.detectors = (DETECTORS as ReadonlyArray<Detector<unknown>>).filter((d) => d.enabled(c));
@@ -230,11 +251,13 @@ export class DetectionEngine {
         return { alerts: outboxAlerts, replayed: outboxAlerts.length, packets: 0, skippedMessages: replay, suppressed: 0 };
       }
       this.intel.setCached(entities, snap.values.slice(missing.length));
-      const part: PartitionCache = cached ?? { applied: snap.applied, blobs: new Map() };
+      const part: PartitionCache = cached ?? { applied: snap.applied, blobs: new Map(), bytes: 0 };
       for (let i = 0; i < missing.length; i++) {
         const raw = snap.values[i];
         const blob: Blob = raw ? (JSON.parse(raw) as Blob) : { t: 0, d: {}, i: {} };
-        part.blobs.set(missing[i], { raw: blob, live: [], stepped: 0, batch: 0, first: blob.f ? keptPacket(blob.f) : null });
+        const size = this.durable && raw ? raw.length : 0;
+        part.blobs.set(missing[i], { raw: blob, live: [], stepped: 0, batch: 0, first: blob.f ? keptPacket(blob.f) : null, size });
+        part.bytes += size;
       }
       const touched: LiveBlob[] = [];
       const touchedKeys: string[] = [];
@@ -247,8 +270,8 @@ export class DetectionEngine {
         touchedKeys.push(k);
       }
       const { alerts, packets, suppressed } = this.fold(messages.slice(replay), perPacket, starts[replay], part.blobs, partition);
-      const { writes, deletes } = this.serialise(touchedKeys, touched, prefix);
-      for (const k of deletes) part.blobs.delete(k);
+      const { writes, deletes } = this.serialise(touchedKeys, touched, prefix, part);
+      for (const k of deletes) drop(part, k);
       const leaving = this.overflow(part, partition);
       const outcome = await this.store.commit({
         ref,
@@ -270,7 +293,7 @@ export class DetectionEngine {
       part.applied = lastOffset;
       this.cache.set(partition, part);
       // Durable: in the store already, and read again when needed.
-      for (const k of leaving) part.blobs.delete(k);
+      for (const k of leaving) drop(part, k);
       await this.queueLookups();
       return { alerts: [...outboxAlerts, ...alerts], replayed: outboxAlerts.length, packets, skippedMessages: replay, suppressed };
     }
@@ -278,16 +301,21 @@ export class DetectionEngine {
   }
 
   /**
-   * The blobs beyond the partition's share of cacheMaxKeys, least recently used first: they
-   * leave memory after this commit, which bounds the engine's live state.
+   * The blobs beyond the partition's share of cacheMaxKeys and cacheMaxBytes, least recently
+   * used first: they leave memory after this commit, which bounds the engine's live state.
    */
   private overflow(part: PartitionCache, partition: number): string[] {
     const partitions = this.partitions ?? this.cache.size + (this.cache.has(partition) ? 0 : 1);
-    let excess = part.blobs.size - Math.max(1, Math.floor(this.cacheMaxKeys / partitions));
+    const maxKeys = Math.max(1, Math.floor(this.cacheMaxKeys / partitions));
+    const maxBytes = this.cacheMaxBytes / partitions;
+    let count = part.blobs.size;
+    let bytes = part.bytes;
     const keys: string[] = [];
-    for (const k of part.blobs.keys()) {
-      if (excess-- <= 0) break;
+    for (const [k, blob] of part.blobs) {
+      if (count <= maxKeys && bytes <= maxBytes) break;
       keys.push(k);
+      count--;
+      bytes -= blob.size;
     }
     return keys;
   }
@@ -453,8 +481,15 @@ export class DetectionEngine {
     return n;
   }
 
-  /** Writes of the blobs a batch touched (JSON only when durable), and the keys gone idle. */
-  private serialise(keys: string[], blobs: LiveBlob[], prefix: string): { writes: StateWrite[]; deletes: string[] } {
+  /** Their JSON sizes, summed (the bound is cacheMaxBytes; durable engines only). */
+  get liveBytes(): number {
+    let n = 0;
+    for (const part of this.cache.values()) n += part.bytes;
+    return n;
+  }
+
+  /** Writes of the blobs a batch touched (JSON only when durable; their sizes updated in part), and the keys gone idle. */
+  private serialise(keys: string[], blobs: LiveBlob[], prefix: string, part: PartitionCache): { writes: StateWrite[]; deletes: string[] } {
     const writes: StateWrite[] = [];
     const deletes: string[] = [];
     for (let j = 0; j < blobs.length; j++) {
@@ -488,7 +523,12 @@ export class DetectionEngine {
         break;
       }
       if (empty) deletes.push(keys[j]);
-      else if (this.durable) writes.push({ key: prefix + keys[j], value: JSON.stringify(blob.raw), ttlMs: this.ttlMs });
+      else if (this.durable) {
+        const value = JSON.stringify(blob.raw);
+        part.bytes += value.length - blob.size;
+        blob.size = value.length;
+        writes.push({ key: prefix + keys[j], value, ttlMs: this.ttlMs });
+      }
     }
     return { writes, deletes };
   }

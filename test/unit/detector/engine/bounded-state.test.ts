@@ -11,6 +11,8 @@ import { loadConfig } from '../../../../services/common/config/load.ts';
 import type { Alert, Packet } from '../../../../services/common/model.ts';
 import { MemoryStore } from '../../../../services/common/state/memory-store.ts';
 import { analyzeStoreMaxKeys, PacketAnalyzer } from '../../../../services/detector/analyze-runner.ts';
+import { DetectionEngine } from '../../../../services/detector/engine/engine.ts';
+import { partitionOf } from '../../../../services/detector/engine/partition-key.ts';
 import { openCaptureFile } from '../../../../services/sensor/capture-source.ts';
 import { syn } from '../packets.ts';
 
@@ -91,5 +93,49 @@ describe('analyze with bounded live state', () => {
     expect(bounded.peakStored).toBe(5000);
     expect(bounded.alerts.length).toBeGreaterThan(0);
     expect(bounded.alerts).toEqual(everything.alerts);
+  });
+});
+
+describe('a worker\'s live state bounded by size (detector.cacheMaxBytes)', () => {
+  /** A durable engine (as a worker runs it) over the packets in 100-packet batches per partition; the most live JSON bytes seen after any batch. */
+  async function durableRun(packets: Packet[], cacheMaxBytes: number): Promise<{ alerts: Alert[]; peakBytes: number; peakKeys: number }> {
+    const partitions = 3;
+    // partitions given: each keeps its share from the first batch on (a worker learns its partitions as they come).
+    const engine = new DetectionEngine(configWith(10_000_000), new MemoryStore(), 't', { cacheMaxKeys: 10_000_000, cacheMaxBytes, partitions });
+    const pending: Packet[][] = Array.from({ length: partitions }, () => []);
+    const offsets = new Array<number>(partitions).fill(0);
+    const alerts: Alert[] = [];
+    let peakBytes = 0;
+    let peakKeys = 0;
+    const flush = async (part: number): Promise<void> => {
+      const r = await engine.process(part, [{ offset: String(offsets[part]++), batch: { sensorId: 's', sensorHost: 'h', batchSeq: offsets[part], packets: pending[part] } }]);
+      pending[part] = [];
+      alerts.push(...r.alerts);
+      peakBytes = Math.max(peakBytes, engine.liveBytes);
+      peakKeys = Math.max(peakKeys, engine.liveKeys);
+    };
+    for (const p of packets) {
+      const part = partitionOf(p, partitions);
+      pending[part].push(p);
+      if (pending[part].length >= 100) await flush(part);
+    }
+    for (let part = 0; part < partitions; part++) if (pending[part].length > 0) await flush(part);
+    return { alerts, peakBytes, peakKeys };
+  }
+
+  it('keeps the JSON size of its live blobs within the bound and gives the alerts of an unbounded one', async () => {
+    // 3,000 spoofed sources, two SYNs each far apart (the second after the first has left memory), and a port scan.
+    const t0 = 1_700_000_000_000;
+    const packets: Packet[] = [];
+    for (const round of [0, 1]) for (let s = 0; s < 3000; s++) packets.push(syn(`198.18.${s >> 8}.${s & 255}`, '10.10.10.10', 80 + round, t0 + round * 5000 + s, 1024 + s));
+    for await (const chunk of await openCaptureFile(join(PCAPS, 'portscan/nmap_tcp_syn_scan_evilfingers.pcap'))) packets.push(...chunk);
+    const unbounded = await durableRun(packets, 1e12);
+    const bounded = await durableRun(packets, 20_000);
+    expect(unbounded.peakKeys).toBeGreaterThan(3000);
+    expect(bounded.peakBytes).toBeGreaterThan(0);
+    expect(bounded.peakBytes).toBeLessThanOrEqual(20_000);
+    expect(bounded.peakKeys).toBeLessThan(unbounded.peakKeys / 10);
+    expect(bounded.alerts.length).toBeGreaterThan(0);
+    expect(bounded.alerts).toEqual(unbounded.alerts);
   });
 });
