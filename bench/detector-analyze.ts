@@ -4,6 +4,8 @@
  *   node --cpu-prof --cpu-prof-dir=/tmp/prof --import tsx bench/detector-analyze.ts [minPackets] [runs]
  * Configuration is the defaults plus NETSENTINEL_DETECTOR_* variables (e.g.
  * NETSENTINEL_DETECTOR_ANALYZE_CACHE_MAX_KEYS), so a setting can be compared without a file.
+ * --no-detectors disables every detector: what is left is the floor under any detector work
+ * (read, decode, partitioning, the engine's batches), the speed `analyze` cannot pass.
  */
 import { createHash } from 'node:crypto';
 import { loadConfig } from '../services/common/config/load.ts';
@@ -11,10 +13,23 @@ import { analyzeFiles } from '../services/detector/analyze-runner.ts';
 import { benchCapture } from './sensor-capture.ts';
 
 const args = process.argv.slice(2);
-const minPackets = Number(args[0] ?? 1_000_000);
-const runs = Number(args[1] ?? 1);
+const numbers = args.filter((a) => /^\d+$/.test(a)).map(Number);
+const minPackets = numbers[0] ?? 1_000_000;
+const runs = numbers[1] ?? 1;
+const noDetectors = args.includes('--no-detectors');
 const { file, packets } = await benchCapture(minPackets);
-const config = loadConfig({ env: Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith('NETSENTINEL_DETECTOR_'))) });
+const loaded = loadConfig({ env: Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith('NETSENTINEL_DETECTOR_'))) });
+const config = noDetectors ? withoutDetectors(loaded) : loaded;
+if (noDetectors) console.log('every detector disabled (--no-detectors)');
+
+/** The configuration with every detector section's `enabled` false. */
+function withoutDetectors(c: typeof loaded): typeof loaded {
+  const copy = structuredClone(c);
+  for (const section of Object.values(copy.detector)) {
+    if (section !== null && typeof section === 'object' && 'enabled' in section) (section as { enabled: boolean }).enabled = false;
+  }
+  return copy;
+}
 for (let r = 0; r < runs; r++) {
   const cpu0 = process.cpuUsage();
   const result = await analyzeFiles(config, [file]);

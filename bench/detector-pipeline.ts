@@ -18,8 +18,8 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { Redis } from 'ioredis';
@@ -133,6 +133,17 @@ async function startChild(group: string): Promise<{ child: ChildProcess; report:
   };
 }
 
+/**
+ * CPU-seconds the whole machine spent (every process and the kernel; /proc/stat), and how much
+ * the hypervisor took from it (steal): end to end, the replay, the worker, Kafka and Redis share
+ * the cores, so their CPU summed bounds the rate.
+ */
+function machineCpu(): { busy: number; steal: number } {
+  const [user, nice, system, , , irq, softirq, steal] = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+  const hz = 100; // USER_HZ, 100 on every Linux ABI Node runs on
+  return { busy: (user + nice + system + irq + softirq) / hz, steal: steal / hz };
+}
+
 async function waitCaughtUp(config: Readonly<Config>, timeoutMs: number): Promise<number> {
   const admin = new Kafka(kafkaClientConfig(config, logger)).admin();
   await admin.connect();
@@ -164,9 +175,13 @@ try {
   const e2e = await startChild(e2eGroup);
   children.push(e2e.child);
   const t0 = Date.now();
+  const machine0 = machineCpu();
+  const ownCpu0 = process.cpuUsage();
   const replayed = await replayCaptures({ files: [file], speed: Infinity, config: e2eConfig, bus, serde, logger, identity: loadSensorIdentity(e2eConfig.sensor) });
   const replaySeconds = (Date.now() - t0) / 1000;
   const t1 = await waitCaughtUp(e2eConfig, 600_000);
+  const machine1 = machineCpu();
+  const ownCpu = process.cpuUsage(ownCpu0);
   const e2eReport = await e2e.report();
   await bus.close();
   const e2eSeconds = (t1 - t0) / 1000;
@@ -176,6 +191,14 @@ try {
   if (suricataRates.eve) console.log(`  / suricata with EVE = ${(published / e2eSeconds / suricataRates.eve).toFixed(2)}; issue's reference 143 k/s: ${(published / e2eSeconds / 143_000).toFixed(2)} (target >= 1.0, i.e. >= 150 k/s)`);
   console.log(`  Redis round trips: ${e2eReport.roundTrips} = ${((e2eReport.roundTrips / published) * 1000).toFixed(2)} per 1,000 packets (target <= 20); worker peak RSS ${(e2eReport.peakRss / 1e6).toFixed(0)} MB; worker CPU ${e2eReport.cpuSeconds.toFixed(2)} s`);
   console.log(`  machine load average at the end: ${(await import('node:os')).loadavg().map((x) => x.toFixed(2)).join(' ')} (2 cores shared with Kafka, the registry and Redis)`);
+  const cores = availableParallelism();
+  const machineBusy = machine1.busy - machine0.busy;
+  const replayCpu = (ownCpu.user + ownCpu.system) / 1e6;
+  console.log(
+    `  CPU-seconds in that time: machine ${machineBusy.toFixed(2)} of ${(cores * e2eSeconds).toFixed(2)} (${cores} cores x wall; hypervisor steal ${(machine1.steal - machine0.steal).toFixed(2)}) = ` +
+      `worker ${e2eReport.cpuSeconds.toFixed(2)} + replay (this process) ${replayCpu.toFixed(2)} + Kafka, registry, Redis, kernel ${(machineBusy - e2eReport.cpuSeconds - replayCpu).toFixed(2)}; ` +
+      `the packets over that CPU shared by ${cores} cores: at most ${k(published / (machineBusy / cores))} packets/s end to end on this machine`,
+  );
 
   // 4. the worker alone on the filled topic
   const soloGroup = `bench-det-solo-${id}`;
