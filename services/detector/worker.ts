@@ -117,7 +117,8 @@ export class DetectorWorker {
   }
 
   /**
-   * A Kafka batch can hold hundreds of thousands of packets (4 MiB per partition per fetch):
+   * A Kafka batch can hold over a hundred thousand packets (1 MiB of gzip'd batches per
+   * partition per fetch):
    * it is decoded and folded in steps of about detector.stepMaxPackets, each step committed to
    * the store and its alerts published before the next is decoded, so memory stays bounded.
    * Exactly-once still holds: only the last committed step's alerts can be unpublished at a
