@@ -12,9 +12,9 @@ import type { Alert, Packet } from '../../../../services/common/model.ts';
 import { MemoryStore } from '../../../../services/common/state/memory-store.ts';
 import { analyzeStoreMaxKeys, PacketAnalyzer } from '../../../../services/detector/analyze-runner.ts';
 import { DetectionEngine } from '../../../../services/detector/engine/engine.ts';
-import { partitionOf } from '../../../../services/detector/engine/partition-key.ts';
 import { openCaptureFile } from '../../../../services/sensor/capture-source.ts';
 import { syn } from '../packets.ts';
+import { runPartitioned } from './partitioned-run.ts';
 
 const PCAPS = process.env.NETSENTINEL_PCAPS ?? join(import.meta.dirname, '../../../../../shared/pcaps');
 const CAPTURES = [
@@ -102,24 +102,12 @@ describe('a worker\'s live state bounded by size (detector.cacheMaxBytes)', () =
     const partitions = 3;
     // partitions given: each keeps its share from the first batch on (a worker learns its partitions as they come).
     const engine = new DetectionEngine(configWith(10_000_000), new MemoryStore(), 't', { cacheMaxKeys: 10_000_000, cacheMaxBytes, partitions });
-    const pending: Packet[][] = Array.from({ length: partitions }, () => []);
-    const offsets = new Array<number>(partitions).fill(0);
-    const alerts: Alert[] = [];
     let peakBytes = 0;
     let peakKeys = 0;
-    const flush = async (part: number): Promise<void> => {
-      const r = await engine.process(part, [{ offset: String(offsets[part]++), batch: { sensorId: 's', sensorHost: 'h', batchSeq: offsets[part], packets: pending[part] } }]);
-      pending[part] = [];
-      alerts.push(...r.alerts);
+    const alerts = await runPartitioned(engine, packets, partitions, 100, () => {
       peakBytes = Math.max(peakBytes, engine.liveBytes);
       peakKeys = Math.max(peakKeys, engine.liveKeys);
-    };
-    for (const p of packets) {
-      const part = partitionOf(p, partitions);
-      pending[part].push(p);
-      if (pending[part].length >= 100) await flush(part);
-    }
-    for (let part = 0; part < partitions; part++) if (pending[part].length > 0) await flush(part);
+    });
     return { alerts, peakBytes, peakKeys };
   }
 

@@ -15,11 +15,11 @@ import { MemoryStore } from '../../../../services/common/state/memory-store.ts';
 import type { Detector, DetectorContext } from '../../../../services/detector/detector.ts';
 import { DETECTORS } from '../../../../services/detector/detectors/index.ts';
 import { DetectionEngine } from '../../../../services/detector/engine/engine.ts';
-import { partitionOf } from '../../../../services/detector/engine/partition-key.ts';
 import { unknownVerdict } from '../../../../services/detector/intel/tiers.ts';
 import { CidrSet } from '../../../../services/detector/net.ts';
 import { openCaptureFile } from '../../../../services/sensor/capture-source.ts';
 import { syn } from '../packets.ts';
+import { runPartitioned } from './partitioned-run.ts';
 
 const PCAPS = process.env.NETSENTINEL_PCAPS ?? join(import.meta.dirname, '../../../../../shared/pcaps');
 const FILES = (JSON.parse(readFileSync(join(PCAPS, 'manifest.json'), 'utf8')) as { files: Array<{ file: string }> }).files.map((f) => join(PCAPS, f.file));
@@ -35,21 +35,7 @@ async function packetsOf(file: string): Promise<Packet[]> {
 async function alertsOf(packets: Packet[], keepFirstPackets: boolean, size = 40): Promise<Alert[]> {
   const partitions = 3;
   const engine = new DetectionEngine(config, new MemoryStore(), 't', { keepFirstPackets, cacheMaxKeys: partitions, partitions });
-  const pending: Packet[][] = Array.from({ length: partitions }, () => []);
-  const offsets = new Array<number>(partitions).fill(0);
-  const alerts: Alert[] = [];
-  const flush = async (part: number): Promise<void> => {
-    const r = await engine.process(part, [{ offset: String(offsets[part]++), batch: { sensorId: 's', sensorHost: 'h', batchSeq: offsets[part], packets: pending[part] } }]);
-    pending[part] = [];
-    alerts.push(...r.alerts);
-  };
-  for (const p of packets) {
-    const part = partitionOf(p, partitions);
-    pending[part].push(p);
-    if (pending[part].length >= size) await flush(part);
-  }
-  for (let part = 0; part < partitions; part++) if (pending[part].length > 0) await flush(part);
-  return alerts;
+  return runPartitioned(engine, packets, partitions, size);
 }
 
 describe('keeping a new key\'s first packet', () => {
