@@ -40,10 +40,11 @@ else
 fi
 
 # --- node_modules --------------------------------------------------------------------------
-lock_hash="$(sha256sum package-lock.json | cut -d' ' -f1)"
+# The native addon is built by npm ci, so its sources are part of the stamp.
+lock_hash="$(cat package-lock.json native/pcap/binding.gyp native/pcap/src/* | sha256sum | cut -d' ' -f1)"
 stamp=node_modules/.netsentinel-lock.sha256
 if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$lock_hash" ]; then
-  step "node_modules match package-lock.json"
+  step "node_modules match package-lock.json and native/pcap"
 else
   step "npm ci"
   # rollup is pinned (package.json overrides) to a version whose every platform build is on the

@@ -64,6 +64,24 @@ const INSTALL_HINT =
 
 const ADDONS: readonly CapAddonName[] = ['@netsentinel/pcap', 'cap'];
 
+/**
+ * cap 0.2.1's destructor calls node::EmitAsyncDestroy(isolate) while V8 collects the object,
+ * where no Environment is current, and the process dies with SIGSEGV (nodejs/nan#772;
+ * @netsentinel/pcap takes the Environment beforehand). So its instances are never let go:
+ * one per capture started, which a process does once.
+ */
+const keptCapInstances: CapInstance[] = [];
+
+function keptAlive(Cap: CapModule['Cap']): CapModule['Cap'] {
+  function KeptCap(): CapInstance {
+    const cap = new Cap();
+    keptCapInstances.push(cap);
+    return cap;
+  }
+  KeptCap.deviceList = () => Cap.deviceList();
+  return KeptCap as unknown as CapModule['Cap'];
+}
+
 /** Loads @netsentinel/pcap, or cap when that one did not build; throws CaptureUnavailableError with install steps. */
 export async function loadCap(addons: readonly CapAddonName[] = ADDONS): Promise<LoadedCap> {
   const failures: string[] = [];
@@ -73,7 +91,7 @@ export async function loadCap(addons: readonly CapAddonName[] = ADDONS): Promise
       const mod = (await import(addon)) as CapModule & { default?: CapModule };
       const cap = mod.default ?? mod;
       if (typeof cap.Cap !== 'function') throw new Error('the module has no Cap class');
-      return { Cap: cap.Cap, addon };
+      return { Cap: addon === 'cap' ? keptAlive(cap.Cap) : cap.Cap, addon };
     } catch (err) {
       failures.push(`${addon}: ${(err as Error).message.split('\n')[0]}`);
     }

@@ -56,7 +56,12 @@ void SetAddrStringHelper(const char* key,
 class Pcap : public Nan::ObjectWrap {
   public:
     Nan::Persistent<Function> Emit;
-    Nan::AsyncResource async_res;
+    // The async context of the 'packet' callbacks. Not a Nan::AsyncResource: its destructor
+    // calls node::EmitAsyncDestroy(isolate), which finds no Environment when V8 collects the
+    // object during garbage collection and crashes the process (nodejs/nan#772). The
+    // Environment is taken while a JS call is running, in New().
+    node::Environment* env;
+    node::async_context async_ctx;
     bool closing;
     bool handling_packets;
 #ifdef _WIN32
@@ -75,7 +80,9 @@ class Pcap : public Nan::ObjectWrap {
     // Keeps the packet buffer alive while open: the addon writes into its memory.
     Nan::Persistent<Object> buffer_ref;
 
-    Pcap() : async_res("netsentinel-pcap:packet") {
+    Pcap() {
+      env = nullptr;
+      async_ctx = { 0, 0 };
       pcap_handle = nullptr;
       buffer_data = nullptr;
       buffer_length = 0;
@@ -91,6 +98,8 @@ class Pcap : public Nan::ObjectWrap {
     ~Pcap() {
       close();
       Emit.Reset();
+      if (env)
+        node::EmitAsyncDestroy(env, async_ctx);
     }
 
     bool close() {
@@ -161,11 +170,13 @@ class Pcap : public Nan::ObjectWrap {
         Nan::New<Number>((double)pkt_hdr->ts.tv_sec),
         Nan::New<Number>((double)pkt_hdr->ts.tv_usec)
       };
-      obj->async_res.runInAsyncScope(
+      node::MakeCallback(
+        v8::Isolate::GetCurrent(),
         Nan::New<Object>(obj->persistent()),
         Nan::New<Function>(obj->Emit),
         6,
-        emit_argv
+        emit_argv,
+        obj->async_ctx
       );
     }
 
@@ -238,6 +249,8 @@ class Pcap : public Nan::ObjectWrap {
 
       Pcap *obj = new Pcap();
       obj->Wrap(info.This());
+      obj->env = node::GetCurrentEnvironment(Nan::GetCurrentContext());
+      obj->async_ctx = node::EmitAsyncInit(info.GetIsolate(), info.This(), "netsentinel-pcap:packet");
 
       obj->Emit.Reset(Local<Function>::Cast(
         Nan::Get(Nan::New<Object>(obj->persistent()),
