@@ -108,7 +108,16 @@ interface ChildReport {
   lastBatchAt: number;
   peakRss: number;
   cpuSeconds: number;
+  waitSeconds: { betweenBatches: number; redis: number; produce: number };
 }
+
+/** The time the worker's thread spent waiting, of its first-to-last-batch time. */
+const waitsLine = (r: ChildReport): string => {
+  const span = (r.lastBatchAt - r.firstBatchAt) / 1000;
+  const w = r.waitSeconds;
+  const pct = (x: number) => `${x.toFixed(2)} s (${((x / span) * 100).toFixed(0)} %)`;
+  return `  worker waiting, of its ${span.toFixed(2)} s first to last batch: between batches (Kafka offset commit, fetch, decompression) ${pct(w.betweenBatches)}, on Redis ${pct(w.redis)}, producing alerts ${pct(w.produce)}`;
+};
 
 async function startChild(group: string): Promise<{ child: ChildProcess; report: () => Promise<ChildReport> }> {
   const child = spawn(process.execPath, [...workerNodeArgs, '--import', 'tsx', path.join(repoRoot, 'bench/detector-worker-child.ts')], { env: { ...process.env, ...env(group) }, stdio: ['ignore', 'pipe', 'inherit'] });
@@ -190,6 +199,7 @@ try {
   console.log(`end to end, 1 worker (replay -> Kafka -> worker -> Redis -> alerts, first packet produced to last batch committed): ${published} packets in ${e2eSeconds.toFixed(2)} s = ${k(published / e2eSeconds)} packets/s`);
   if (suricataRates.eve) console.log(`  / suricata with EVE = ${(published / e2eSeconds / suricataRates.eve).toFixed(2)}; issue's reference 143 k/s: ${(published / e2eSeconds / 143_000).toFixed(2)} (target >= 1.0, i.e. >= 150 k/s)`);
   console.log(`  Redis round trips: ${e2eReport.roundTrips} = ${((e2eReport.roundTrips / published) * 1000).toFixed(2)} per 1,000 packets (target <= 20); worker peak RSS ${(e2eReport.peakRss / 1e6).toFixed(0)} MB; worker CPU ${e2eReport.cpuSeconds.toFixed(2)} s`);
+  console.log(waitsLine(e2eReport));
   console.log(`  machine load average at the end: ${(await import('node:os')).loadavg().map((x) => x.toFixed(2)).join(' ')} (2 cores shared with Kafka, the registry and Redis)`);
   const cores = availableParallelism();
   const machineBusy = machine1.busy - machine0.busy;
@@ -211,6 +221,7 @@ try {
   console.log(`worker alone on a filled topic: ${published} packets, first to last batch ${workerSeconds.toFixed(2)} s = ${k(published / workerSeconds)} packets/s (${((s1 - s0) / 1000).toFixed(2)} s incl. group join); ${soloReport.batches} partition batches`);
   console.log(`  Redis round trips: ${soloReport.roundTrips} = ${((soloReport.roundTrips / published) * 1000).toFixed(2)} per 1,000 packets; peak RSS ${(soloReport.peakRss / 1e6).toFixed(0)} MB`);
   console.log(`  worker CPU (user+system, incl. GC threads): ${soloReport.cpuSeconds.toFixed(2)} s = ${k(published / soloReport.cpuSeconds)} packets per CPU-second (less sensitive to other load on the machine than wall time)`);
+  console.log(waitsLine(soloReport));
 } finally {
   for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
   rmSync(stateDir, { recursive: true, force: true });

@@ -2,7 +2,8 @@
  * One detector worker for bench/detector-pipeline.ts (not run by hand): the same objects as
  * `netsentinel detector` (Kafka bus, serde, Redis store, DetectorWorker), configured from the
  * environment. Prints "ready" once it consumes, and on SIGTERM one JSON line with its Redis
- * round trips, batches, peak RSS and CPU seconds (first to last batch), then exits.
+ * round trips, batches, peak RSS, CPU seconds and the time its thread waited on Kafka (between
+ * batches), on Redis and on producing alerts (first to last batch), then exits.
  * With BENCH_WORKER_THREAD=1 the worker runs as `netsentinel detector` runs it: in a thread
  * whose old generation is capped at detector.heapLimitMb (RSS and CPU are the process's).
  */
@@ -39,17 +40,34 @@ async function runWorker(): Promise<void> {
   let lastBatchAt = 0;
   let cpuStart: NodeJS.CpuUsage | null = null;
   let cpu: NodeJS.CpuUsage = { user: 0, system: 0 };
+  // Where the worker's thread waits, from its first batch to its last (ms): between batches
+  // (Kafka: commit, fetch, decompression) and inside them on Redis and on producing alerts.
+  const waits = { betweenBatches: 0, redis: 0, produce: 0 };
+  const timed = <A extends unknown[], R>(fn: (...args: A) => Promise<R>, into: 'redis' | 'produce') =>
+    async (...args: A): Promise<R> => {
+      const started = performance.now();
+      try {
+        return await fn(...args);
+      } finally {
+        if (firstBatchAt !== 0) waits[into] += performance.now() - started;
+      }
+    };
+  store.load = timed(store.load.bind(store), 'redis');
+  store.commit = timed(store.commit.bind(store), 'redis');
+  bus.produce = timed(bus.produce.bind(bus), 'produce');
   const worker = new DetectorWorker({ config, bus, serde, store, logger, onFatal: () => process.exit(1) });
   const onBatch = worker.onBatch.bind(worker);
+  let batchEnded = 0;
   worker.onBatch = async (batch) => {
     if (firstBatchAt === 0) {
       firstBatchAt = Date.now();
       cpuStart = process.cpuUsage();
-    }
+    } else waits.betweenBatches += performance.now() - batchEnded;
     await onBatch(batch);
     cpu = process.cpuUsage(cpuStart ?? undefined);
     batches++;
     lastBatchAt = Date.now();
+    batchEnded = performance.now();
   };
   let peakRss = process.memoryUsage().rss;
   const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 100);
@@ -59,7 +77,8 @@ async function runWorker(): Promise<void> {
   const onStop = (): void => {
     clearInterval(sampler);
     peakRss = Math.max(peakRss, process.memoryUsage().rss);
-    const report = { roundTrips: store.roundTrips, batches, firstBatchAt, lastBatchAt, peakRss, rss: process.memoryUsage().rss, cpuSeconds: (cpu.user + cpu.system) / 1e6 };
+    const waitSeconds = { betweenBatches: waits.betweenBatches / 1000, redis: waits.redis / 1000, produce: waits.produce / 1000 };
+    const report = { roundTrips: store.roundTrips, batches, firstBatchAt, lastBatchAt, peakRss, rss: process.memoryUsage().rss, cpuSeconds: (cpu.user + cpu.system) / 1e6, waitSeconds };
     void worker
       .stop()
       .then(() => bus.close())
