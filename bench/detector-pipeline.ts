@@ -108,7 +108,7 @@ interface ChildReport {
   lastBatchAt: number;
   peakRss: number;
   cpuSeconds: number;
-  waitSeconds: { betweenBatches: number; redis: number; produce: number };
+  waitSeconds: { idle: number; betweenBatches: number };
 }
 
 /** The time the worker's thread spent waiting, of its first-to-last-batch time. */
@@ -116,7 +116,7 @@ const waitsLine = (r: ChildReport): string => {
   const span = (r.lastBatchAt - r.firstBatchAt) / 1000;
   const w = r.waitSeconds;
   const pct = (x: number) => `${x.toFixed(2)} s (${((x / span) * 100).toFixed(0)} %)`;
-  return `  worker waiting, of its ${span.toFixed(2)} s first to last batch: between batches (Kafka offset commit, fetch, decompression) ${pct(w.betweenBatches)}, on Redis ${pct(w.redis)}, producing alerts ${pct(w.produce)}`;
+  return `  worker thread idle, of its ${span.toFixed(2)} s first to last batch: ${pct(w.idle)}; of that between batches (Kafka offset commit, fetch, decompression) ${pct(w.betweenBatches)}, the rest on Redis and producing alerts`;
 };
 
 async function startChild(group: string): Promise<{ child: ChildProcess; report: () => Promise<ChildReport> }> {

@@ -2,11 +2,12 @@
  * One detector worker for bench/detector-pipeline.ts (not run by hand): the same objects as
  * `netsentinel detector` (Kafka bus, serde, Redis store, DetectorWorker), configured from the
  * environment. Prints "ready" once it consumes, and on SIGTERM one JSON line with its Redis
- * round trips, batches, peak RSS, CPU seconds and the time its thread waited on Kafka (between
- * batches), on Redis and on producing alerts (first to last batch), then exits.
+ * round trips, batches, peak RSS, CPU seconds and the time its thread waited (its event loop
+ * idle; between batches, on Kafka) from its first batch to its last, then exits.
  * With BENCH_WORKER_THREAD=1 the worker runs as `netsentinel detector` runs it: in a thread
  * whose old generation is capped at detector.heapLimitMb (RSS and CPU are the process's).
  */
+import { type EventLoopUtilization, performance } from 'node:perf_hooks';
 import { isMainThread, parentPort } from 'node:worker_threads';
 import { createKafkaBus } from '../services/common/bus/kafka-bus.ts';
 import { loadConfig } from '../services/common/config/load.ts';
@@ -40,21 +41,11 @@ async function runWorker(): Promise<void> {
   let lastBatchAt = 0;
   let cpuStart: NodeJS.CpuUsage | null = null;
   let cpu: NodeJS.CpuUsage = { user: 0, system: 0 };
-  // Where the worker's thread waits, from its first batch to its last (ms): between batches
-  // (Kafka: commit, fetch, decompression) and inside them on Redis and on producing alerts.
-  const waits = { betweenBatches: 0, redis: 0, produce: 0 };
-  const timed = <A extends unknown[], R>(fn: (...args: A) => Promise<R>, into: 'redis' | 'produce') =>
-    async (...args: A): Promise<R> => {
-      const started = performance.now();
-      try {
-        return await fn(...args);
-      } finally {
-        if (firstBatchAt !== 0) waits[into] += performance.now() - started;
-      }
-    };
-  store.load = timed(store.load.bind(store), 'redis');
-  store.commit = timed(store.commit.bind(store), 'redis');
-  bus.produce = timed(bus.produce.bind(bus), 'produce');
+  // How long the worker's thread waited, from its first batch to its last (s): its event loop
+  // idle in all, and of that between batches (Kafka: offset commit, fetch, decompression).
+  let waitedBetweenBatches = 0;
+  let loopAtFirstBatch: EventLoopUtilization | undefined;
+  let loopSinceFirstBatch: EventLoopUtilization | undefined;
   const worker = new DetectorWorker({ config, bus, serde, store, logger, onFatal: () => process.exit(1) });
   const onBatch = worker.onBatch.bind(worker);
   let batchEnded = 0;
@@ -62,9 +53,11 @@ async function runWorker(): Promise<void> {
     if (firstBatchAt === 0) {
       firstBatchAt = Date.now();
       cpuStart = process.cpuUsage();
-    } else waits.betweenBatches += performance.now() - batchEnded;
+      loopAtFirstBatch = performance.eventLoopUtilization();
+    } else waitedBetweenBatches += performance.now() - batchEnded;
     await onBatch(batch);
     cpu = process.cpuUsage(cpuStart ?? undefined);
+    loopSinceFirstBatch = performance.eventLoopUtilization(loopAtFirstBatch);
     batches++;
     lastBatchAt = Date.now();
     batchEnded = performance.now();
@@ -77,7 +70,7 @@ async function runWorker(): Promise<void> {
   const onStop = (): void => {
     clearInterval(sampler);
     peakRss = Math.max(peakRss, process.memoryUsage().rss);
-    const waitSeconds = { betweenBatches: waits.betweenBatches / 1000, redis: waits.redis / 1000, produce: waits.produce / 1000 };
+    const waitSeconds = { idle: (loopSinceFirstBatch?.idle ?? 0) / 1000, betweenBatches: waitedBetweenBatches / 1000 };
     const report = { roundTrips: store.roundTrips, batches, firstBatchAt, lastBatchAt, peakRss, rss: process.memoryUsage().rss, cpuSeconds: (cpu.user + cpu.system) / 1e6, waitSeconds };
     void worker
       .stop()

@@ -13,14 +13,15 @@
  * non-zero so its supervisor (systemd, Kubernetes, compose `restart:`) restarts it. It never
  * sits idle in the group without consuming.
  */
-import type { Bus, IncomingMessage, PartitionBatch, Subscription } from '../common/bus/port.ts';
+import type { Bus, PartitionBatch, Subscription } from '../common/bus/port.ts';
 import type { Config } from '../common/config/schema.ts';
 import type { Logger } from '../common/observability/logger.ts';
 import { counter } from '../common/observability/metrics.ts';
 import type { Serde } from '../common/serde/port.ts';
 import type { StateStore } from '../common/state/port.ts';
 import { topicNames, topicSpecs } from '../common/topics.ts';
-import { DetectionEngine, type BatchMessage } from './engine/engine.ts';
+import { DetectionEngine, type Prefetch, type ProcessOptions } from './engine/engine.ts';
+import { type DecodedStep, StepReader } from './step-reader.ts';
 
 export interface WorkerOptions {
   config: Readonly<Config>;
@@ -118,39 +119,34 @@ export class DetectorWorker {
 
   /**
    * A Kafka batch can hold over a hundred thousand packets (1 MiB of gzip'd batches per
-   * partition per fetch):
-   * it is decoded and folded in steps of about detector.stepMaxPackets, each step committed to
-   * the store and its alerts published before the next is decoded, so memory stays bounded.
-   * Exactly-once still holds: only the last committed step's alerts can be unpublished at a
-   * crash, and that is the outbox the engine re-emits on redelivery.
+   * partition per fetch): it is decoded and folded in steps of about detector.stepMaxPackets,
+   * each step committed to the store and its alerts published before the next is folded, so
+   * memory stays bounded. Exactly-once still holds: only the last committed step's alerts can
+   * be unpublished at a crash, and that is the outbox the engine re-emits on redelivery.
+   * While a step's commit is on its way to Redis the next step is decoded and its state asked
+   * for (DetectionEngine.prefetch): Redis works on the commit meanwhile instead of this thread
+   * waiting for it.
    */
   async onBatch(batch: PartitionBatch): Promise<void> {
-    const limit = this.o.config.detector.stepMaxPackets;
-    let messages: BatchMessage[] = [];
-    let dead: IncomingMessage[] = [];
-    let reasons: string[] = [];
-    let packets = 0;
-    for (let i = 0; i < batch.messages.length; i++) {
-      const m = batch.messages[i];
-      try {
-        const decoded = await this.o.serde.decode('packetBatch', m.value);
-        messages.push({ offset: m.offset, batch: decoded });
-        packets += decoded.packets.length;
-      } catch (err) {
-        dead.push(m);
-        reasons.push((err as Error).message);
+    const steps = new StepReader(batch.messages, this.o.config.detector.stepMaxPackets, this.o.serde);
+    let step = await steps.next(false);
+    let prefetched: Prefetch | undefined;
+    while (step !== null) {
+      let next: DecodedStep | null | undefined;
+      const whileCommitting = async (): Promise<void> => {
+        next = await steps.next(true);
+        prefetched = next !== null && next.messages.length > 0 ? this.engine.prefetch(batch.partition, next.messages) : undefined;
+      };
+      await this.step(batch.partition, step, { prefetched, whileCommitting });
+      if (next === undefined) {
+        prefetched = undefined;
+        next = await steps.next(false);
       }
-      if (packets >= limit || i === batch.messages.length - 1) {
-        await this.step(batch.partition, messages, dead, reasons);
-        messages = [];
-        dead = [];
-        reasons = [];
-        packets = 0;
-      }
+      step = next;
     }
   }
 
-  private async step(partition: number, messages: BatchMessage[], dead: IncomingMessage[], reasons: string[]): Promise<void> {
+  private async step(partition: number, { messages, dead, reasons }: DecodedStep, options: ProcessOptions): Promise<void> {
     if (dead.length > 0) {
       await this.o.bus.produce(
         this.topics.dlq,
@@ -164,7 +160,7 @@ export class DetectorWorker {
       this.o.logger.warn({ partition, count: dead.length, reason: reasons[0] }, 'undecodable messages sent to the DLQ');
     }
     if (messages.length === 0) return;
-    const result = await this.engine.process(partition, messages);
+    const result = await this.engine.process(partition, messages, options);
     packetsTotal.inc(result.packets);
     batchesTotal.inc({ outcome: result.skippedMessages === messages.length ? 'replayed' : 'applied' });
     if (result.alerts.length > 0) {

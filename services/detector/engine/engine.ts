@@ -14,7 +14,7 @@
 import type { Config } from '../../common/config/schema.ts';
 import type { Alert, Packet, PacketBatch } from '../../common/model.ts';
 import { StateStoreError } from '../../common/errors.ts';
-import { compareOffsets, type PartitionRef, type StateStore, type StateWrite } from '../../common/state/port.ts';
+import { compareOffsets, type PartitionRef, type PartitionSnapshot, type StateStore, type StateWrite } from '../../common/state/port.ts';
 import type { Detector, DetectorContext, Finding } from '../detector.ts';
 import { DETECTORS } from '../detectors/index.ts';
 import { Feeds, readFeedFile } from '../intel/feeds.ts';
@@ -109,6 +109,38 @@ export interface EngineOptions {
 }
 
 export const INTEL_QUEUE = 'intel';
+
+/** What a step needs from the store: its state keys, per (packet, detector), and intel entities. */
+interface Keyed {
+  keys: Set<string>;
+  perPacket: Array<string | null>;
+  starts: number[];
+  entities: string[];
+}
+
+/**
+ * A step's snapshot asked for ahead (prefetch()), while the step before it was committing. It
+ * holds for the live set it was asked against: the blobs missing from it then are the ones read.
+ */
+export interface Prefetch {
+  readonly messages: BatchMessage[];
+  readonly keyed: Keyed;
+  readonly part: PartitionCache | undefined;
+  readonly missing: string[];
+  readonly intelKeys: string[];
+  readonly snapshot: Promise<PartitionSnapshot>;
+}
+
+export interface ProcessOptions {
+  /**
+   * Called once the step's commit is on its way to the store, before its outcome is awaited, so
+   * that the caller's work for its next step (decoding it, prefetch()) overlaps the store's on
+   * this commit. Not called when nothing is committed (a batch already applied).
+   */
+  whileCommitting?: () => Promise<void>;
+  /** The snapshot prefetch() asked for these messages; ignored if the live set changed since. */
+  prefetched?: Prefetch;
+}
 
 interface FoldOutput {
   alerts: Alert[];
@@ -213,10 +245,11 @@ export class DetectionEngine {
     this.latenessMs = c.allowedLatenessSeconds * 1000;
   }
 
-  async process(partition: number, messages: BatchMessage[]): Promise<BatchResult> {
-    const keyed = this.keysOf(messages);
+  async process(partition: number, messages: BatchMessage[], options: ProcessOptions = {}): Promise<BatchResult> {
+    const prefetched = options.prefetched?.messages === messages ? options.prefetched : undefined;
+    const keyed = prefetched?.keyed ?? this.keysOf(messages);
     try {
-      return await this.processOnce(partition, messages, keyed);
+      return await this.processOnce(partition, messages, keyed, prefetched, options.whileCommitting);
     } catch (err) {
       // The fold may have changed cached state that never reached the store.
       this.cache.delete(partition);
@@ -226,11 +259,30 @@ export class DetectionEngine {
     }
   }
 
-  private async processOnce(partition: number, messages: BatchMessage[], keyed: ReturnType<DetectionEngine['keysOf']>): Promise<BatchResult> {
+  /**
+   * Asks the store for the snapshot of a partition's next step now, before process() is called
+   * for it: called while the step before is committing, the read queues behind that commit on
+   * the store's connection, so it sees the commit's effect, and the worker's decoding overlaps
+   * the store's work. Pass the result to process() with the same messages.
+   */
+  prefetch(partition: number, messages: BatchMessage[]): Prefetch {
+    const keyed = this.keysOf(messages);
+    const part = this.cache.get(partition);
+    const missing: string[] = [];
+    for (const k of keyed.keys) if (!part || !part.blobs.has(k)) missing.push(k);
+    const intelKeys = keyed.entities.map(intelCacheKey);
+    const prefix = `s:${this.stream}:${partition}:`;
+    const snapshot = this.store.load({ stream: this.stream, partition }, [...missing.map((k) => prefix + k), ...intelKeys]);
+    // Awaited by process(), if it is called: until then a failed read is no unhandled rejection.
+    snapshot.catch(() => undefined);
+    return { messages, keyed, part, missing, intelKeys, snapshot };
+  }
+
+  private async processOnce(partition: number, messages: BatchMessage[], keyed: Keyed, prefetched: Prefetch | undefined, whileCommitting: (() => Promise<void>) | undefined): Promise<BatchResult> {
     const ref: PartitionRef = { stream: this.stream, partition };
     const prefix = `s:${this.stream}:${partition}:`;
     const { keys, perPacket, starts, entities } = keyed;
-    const intelKeys = entities.map(intelCacheKey);
+    const intelKeys = prefetched?.intelKeys ?? entities.map(intelCacheKey);
     const lastOffset = messages[messages.length - 1].offset;
 
     for (let attempt = 0; attempt < 5; attempt++) {
@@ -238,9 +290,16 @@ export class DetectionEngine {
       // are read (a new source, or everything after a takeover). Valid only while the store's
       // applied offset is the one this worker committed last.
       const cached = this.cache.get(partition);
-      const missing: string[] = [];
-      for (const k of keys) if (!cached || !cached.blobs.has(k)) missing.push(k);
-      const snap = await this.store.load(ref, [...missing.map((k) => prefix + k), ...intelKeys]);
+      let missing: string[];
+      let snap: PartitionSnapshot;
+      if (attempt === 0 && prefetched !== undefined && prefetched.part === cached) {
+        missing = prefetched.missing;
+        snap = await prefetched.snapshot;
+      } else {
+        missing = [];
+        for (const k of keys) if (!cached || !cached.blobs.has(k)) missing.push(k);
+        snap = await this.store.load(ref, [...missing.map((k) => prefix + k), ...intelKeys]);
+      }
       if (cached && snap.applied !== cached.applied) {
         this.cache.delete(partition);
         continue;
@@ -273,7 +332,7 @@ export class DetectionEngine {
       const { writes, deletes } = this.serialise(touchedKeys, touched, prefix, part);
       for (const k of deletes) drop(part, k);
       const leaving = this.overflow(part, partition);
-      const outcome = await this.store.commit({
+      const committing = this.store.commit({
         ref,
         expectedApplied: snap.applied,
         applied: lastOffset,
@@ -286,14 +345,27 @@ export class DetectionEngine {
         outbox: JSON.stringify(alerts),
         metaTtlMs: this.ttlMs,
       });
+      // The live set as it is once this commit holds, before its outcome is known, so that
+      // prefetch() for the next step reads what that step needs (a conflict or an error drops
+      // the partition's live set, and the step is decided again from the store). Leaving blobs
+      // are in the commit already.
+      part.applied = lastOffset;
+      this.cache.set(partition, part);
+      for (const k of leaving) drop(part, k);
+      let outcome: Awaited<typeof committing>;
+      try {
+        if (whileCommitting) {
+          committing.catch(() => undefined);
+          await whileCommitting();
+          whileCommitting = undefined;
+        }
+      } finally {
+        outcome = await committing;
+      }
       if (outcome !== 'committed') {
         this.cache.delete(partition);
         continue;
       }
-      part.applied = lastOffset;
-      this.cache.set(partition, part);
-      // Durable: in the store already, and read again when needed.
-      for (const k of leaving) drop(part, k);
       await this.queueLookups();
       return { alerts: [...outboxAlerts, ...alerts], replayed: outboxAlerts.length, packets, skippedMessages: replay, suppressed };
     }
@@ -321,7 +393,7 @@ export class DetectionEngine {
   }
 
   /** The state key of every (packet, detector), flat in fold order, and the intel entities. */
-  private keysOf(messages: BatchMessage[]): { keys: Set<string>; perPacket: Array<string | null>; starts: number[]; entities: string[] } {
+  private keysOf(messages: BatchMessage[]): Keyed {
     const keys = new Set<string>();
     const starts: number[] = [];
     const entities = new Set<string>();
