@@ -111,12 +111,15 @@ interface ChildReport {
   waitSeconds: { idle: number; betweenBatches: number };
 }
 
-/** The time the worker's thread spent waiting, of its first-to-last-batch time. */
+/**
+ * The time the worker's thread spent waiting, of its first-to-last-batch time, and the time
+ * between its batches (kafkajs's part: waiting, and some CPU of its own).
+ */
 const waitsLine = (r: ChildReport): string => {
   const span = (r.lastBatchAt - r.firstBatchAt) / 1000;
   const w = r.waitSeconds;
   const pct = (x: number) => `${x.toFixed(2)} s (${((x / span) * 100).toFixed(0)} %)`;
-  return `  worker thread idle, of its ${span.toFixed(2)} s first to last batch: ${pct(w.idle)}; of that between batches (Kafka offset commit, fetch, decompression) ${pct(w.betweenBatches)}, the rest on Redis and producing alerts`;
+  return `  worker thread idle, of its ${span.toFixed(2)} s first to last batch: ${pct(w.idle)}; time between its batches (Kafka offset commit, fetch, decompression; idle or kafkajs's own CPU) ${pct(w.betweenBatches)}`;
 };
 
 async function startChild(group: string): Promise<{ child: ChildProcess; report: () => Promise<ChildReport> }> {

@@ -2,8 +2,8 @@
  * One detector worker for bench/detector-pipeline.ts (not run by hand): the same objects as
  * `netsentinel detector` (Kafka bus, serde, Redis store, DetectorWorker), configured from the
  * environment. Prints "ready" once it consumes, and on SIGTERM one JSON line with its Redis
- * round trips, batches, peak RSS, CPU seconds and the time its thread waited (its event loop
- * idle; between batches, on Kafka) from its first batch to its last, then exits.
+ * round trips, batches, peak RSS, CPU seconds, the time its thread waited (its event loop
+ * idle) and the time between its batches (Kafka), from its first batch to its last, then exits.
  * With BENCH_WORKER_THREAD=1 the worker runs as `netsentinel detector` runs it: in a thread
  * whose old generation is capped at detector.heapLimitMb (RSS and CPU are the process's).
  */
@@ -41,8 +41,8 @@ async function runWorker(): Promise<void> {
   let lastBatchAt = 0;
   let cpuStart: NodeJS.CpuUsage | null = null;
   let cpu: NodeJS.CpuUsage = { user: 0, system: 0 };
-  // How long the worker's thread waited, from its first batch to its last (s): its event loop
-  // idle in all, and of that between batches (Kafka: offset commit, fetch, decompression).
+  // From its first batch to its last (s): how long the worker's thread waited (its event loop
+  // idle), and the time between batches (Kafka: offset commit, fetch, decompression).
   let waitedBetweenBatches = 0;
   let loopAtFirstBatch: EventLoopUtilization | undefined;
   let loopSinceFirstBatch: EventLoopUtilization | undefined;
