@@ -127,7 +127,6 @@ export interface Prefetch {
   readonly keyed: Keyed;
   readonly part: PartitionCache | undefined;
   readonly missing: string[];
-  readonly intelKeys: string[];
   readonly snapshot: Promise<PartitionSnapshot>;
 }
 
@@ -268,38 +267,38 @@ export class DetectionEngine {
   prefetch(partition: number, messages: BatchMessage[]): Prefetch {
     const keyed = this.keysOf(messages);
     const part = this.cache.get(partition);
-    const missing: string[] = [];
-    for (const k of keyed.keys) if (!part || !part.blobs.has(k)) missing.push(k);
-    const intelKeys = keyed.entities.map(intelCacheKey);
-    const prefix = `s:${this.stream}:${partition}:`;
-    const snapshot = this.store.load({ stream: this.stream, partition }, [...missing.map((k) => prefix + k), ...intelKeys]);
+    const { missing, snapshot } = this.readMissing(partition, keyed.keys, part, keyed.entities.map(intelCacheKey));
     // Awaited by process(), if it is called: until then a failed read is no unhandled rejection.
     snapshot.catch(() => undefined);
-    return { messages, keyed, part, missing, intelKeys, snapshot };
+    return { messages, keyed, part, missing, snapshot };
+  }
+
+  /**
+   * Reads the partition's snapshot: its applied offset and outbox, the state keys the live set
+   * `part` does not hold (a new source, or everything after a takeover) and the intel keys.
+   */
+  private readMissing(partition: number, keys: Set<string>, part: PartitionCache | undefined, intelKeys: string[]): { missing: string[]; snapshot: Promise<PartitionSnapshot> } {
+    const missing: string[] = [];
+    for (const k of keys) if (!part || !part.blobs.has(k)) missing.push(k);
+    const prefix = `s:${this.stream}:${partition}:`;
+    return { missing, snapshot: this.store.load({ stream: this.stream, partition }, [...missing.map((k) => prefix + k), ...intelKeys]) };
   }
 
   private async processOnce(partition: number, messages: BatchMessage[], keyed: Keyed, prefetched: Prefetch | undefined, whileCommitting: (() => Promise<void>) | undefined): Promise<BatchResult> {
     const ref: PartitionRef = { stream: this.stream, partition };
     const prefix = `s:${this.stream}:${partition}:`;
     const { keys, perPacket, starts, entities } = keyed;
-    const intelKeys = prefetched?.intelKeys ?? entities.map(intelCacheKey);
+    const intelKeys = entities.map(intelCacheKey);
     const lastOffset = messages[messages.length - 1].offset;
 
     for (let attempt = 0; attempt < 5; attempt++) {
       // State this worker committed itself is still live in memory: only keys it does not hold
-      // are read (a new source, or everything after a takeover). Valid only while the store's
-      // applied offset is the one this worker committed last.
+      // are read. Valid only while the store's applied offset is the one this worker committed
+      // last.
       const cached = this.cache.get(partition);
-      let missing: string[];
-      let snap: PartitionSnapshot;
-      if (attempt === 0 && prefetched !== undefined && prefetched.part === cached) {
-        missing = prefetched.missing;
-        snap = await prefetched.snapshot;
-      } else {
-        missing = [];
-        for (const k of keys) if (!cached || !cached.blobs.has(k)) missing.push(k);
-        snap = await this.store.load(ref, [...missing.map((k) => prefix + k), ...intelKeys]);
-      }
+      const read = attempt === 0 && prefetched !== undefined && prefetched.part === cached ? prefetched : this.readMissing(partition, keys, cached, intelKeys);
+      const missing = read.missing;
+      const snap = await read.snapshot;
       if (cached && snap.applied !== cached.applied) {
         this.cache.delete(partition);
         continue;
