@@ -109,7 +109,19 @@ interface ChildReport {
   peakRss: number;
   cpuSeconds: number;
   waitSeconds: { idle: number; betweenBatches: number };
+  threadSeconds: { busiest: number; others: number };
 }
+
+/**
+ * The worker's CPU by thread: its JavaScript thread, and everything else (V8's parallel and
+ * concurrent garbage collection and compilation, libuv's pool for gzip): the part of the
+ * worker's CPU that the per-packet objects cost beside the thread that allocates them.
+ */
+const threadsLine = (r: ChildReport): string => {
+  const t = r.threadSeconds;
+  const total = t.busiest + t.others;
+  return `  worker CPU by thread: JavaScript thread ${t.busiest.toFixed(2)} s, other threads (V8's GC and compiler, libuv's pool) ${t.others.toFixed(2)} s (${total > 0 ? ((t.others / total) * 100).toFixed(0) : 0} %)`;
+};
 
 /**
  * The time the worker's thread spent waiting, of its first-to-last-batch time, and the time
@@ -203,6 +215,7 @@ try {
   if (suricataRates.eve) console.log(`  / suricata with EVE = ${(published / e2eSeconds / suricataRates.eve).toFixed(2)}; issue's reference 143 k/s: ${(published / e2eSeconds / 143_000).toFixed(2)} (target >= 1.0, i.e. >= 150 k/s)`);
   console.log(`  Redis round trips: ${e2eReport.roundTrips} = ${((e2eReport.roundTrips / published) * 1000).toFixed(2)} per 1,000 packets (target <= 20); worker peak RSS ${(e2eReport.peakRss / 1e6).toFixed(0)} MB; worker CPU ${e2eReport.cpuSeconds.toFixed(2)} s`);
   console.log(waitsLine(e2eReport));
+  console.log(threadsLine(e2eReport));
   console.log(`  machine load average at the end: ${(await import('node:os')).loadavg().map((x) => x.toFixed(2)).join(' ')} (2 cores shared with Kafka, the registry and Redis)`);
   const cores = availableParallelism();
   const machineBusy = machine1.busy - machine0.busy;
@@ -225,6 +238,7 @@ try {
   console.log(`  Redis round trips: ${soloReport.roundTrips} = ${((soloReport.roundTrips / published) * 1000).toFixed(2)} per 1,000 packets; peak RSS ${(soloReport.peakRss / 1e6).toFixed(0)} MB`);
   console.log(`  worker CPU (user+system, incl. GC threads): ${soloReport.cpuSeconds.toFixed(2)} s = ${k(published / soloReport.cpuSeconds)} packets per CPU-second (less sensitive to other load on the machine than wall time)`);
   console.log(waitsLine(soloReport));
+  console.log(threadsLine(soloReport));
 } finally {
   for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
   rmSync(stateDir, { recursive: true, force: true });
