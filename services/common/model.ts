@@ -45,6 +45,12 @@ export const TcpFlag = {
   NS: 0x100,
 } as const;
 
+/**
+ * The vlanIds of every untagged packet, shared (frozen): most frames carry no VLAN tag, and an
+ * empty array of their own per packet was 3 % of what a worker allocated.
+ */
+export const NO_VLANS: number[] = Object.freeze([]) as unknown as number[];
+
 export interface Packet {
   /** Microseconds since the epoch (event time). */
   ts: number;

@@ -74,20 +74,30 @@ export interface Detector<S = unknown> {
 }
 
 /**
- * 'src:<ip>', one string per address (most detectors key by source, for every packet): the
- * engine then hashes and compares the same string instead of a new one per detector call.
+ * '<prefix><address>' state keys, one string per address: a detector keys most packets by an
+ * address, and the engine then hashes and compares the same string instead of a new one per
+ * detector call. Bounded: forgets everything past 200,000 addresses.
  */
-const srcKeys = new Map<string, string>();
-export const srcKey = (p: Packet): string | null => {
-  if (!p.src) return null;
-  let k = srcKeys.get(p.src);
-  if (k === undefined) {
-    if (srcKeys.size >= 200_000) srcKeys.clear();
-    k = `src:${p.src}`;
-    srcKeys.set(p.src, k);
+export class AddressKeys {
+  private readonly keys = new Map<string, string>();
+
+  constructor(private readonly prefix: string) {}
+
+  of(address: string): string {
+    let k = this.keys.get(address);
+    if (k === undefined) {
+      if (this.keys.size >= 200_000) this.keys.clear();
+      k = this.prefix + address;
+      this.keys.set(address, k);
+    }
+    return k;
   }
-  return k;
-};
+}
+
+const srcKeys = new AddressKeys('src:');
+
+/** 'src:<ip>': the key of most detectors' state. */
+export const srcKey = (p: Packet): string | null => (p.src ? srcKeys.of(p.src) : null);
 
 /**
  * `${a}${separator}${b}` strings, one per pair: a detector that names a pair for every packet

@@ -19,7 +19,7 @@
  * of the shared captures and on edge cases. If schemas/packet-batch.avsc changes, this file
  * must change with it (the test fails otherwise).
  */
-import type { ArpInfo, DnsInfo, Packet, PacketBatch } from '../model.ts';
+import { NO_VLANS, type ArpInfo, type DnsInfo, type Packet, type PacketBatch } from '../model.ts';
 
 /** Thrown inside the decoder for input it leaves to avsc; never escapes this module. */
 const NOT_HANDLED = new Error('bytes not handled by the PacketBatch decoder');
@@ -147,9 +147,10 @@ function readDns(): DnsInfo {
   };
 }
 
+/** An int array; an empty one is the shared NO_VLANS (vlanIds is this decoder's only int array). */
 function readInts(): number[] {
   let n = readLong();
-  if (n === 0) return [];
+  if (n === 0) return NO_VLANS;
   const out: number[] = [];
   for (;;) {
     if (n < 0 || n > end - pos) throw NOT_HANDLED;

@@ -14,7 +14,7 @@
  * 5 s from ≥ 50 clients within one partition would be reported.
  */
 import { TcpFlag, type Packet } from '../../common/model.ts';
-import { belowEveryThreshold, evidence, judge, PairNames, TCP, tsMs, type Detector, type DetectorContext, type Finding } from '../detector.ts';
+import { AddressKeys, belowEveryThreshold, evidence, judge, PairNames, TCP, tsMs, type Detector, type DetectorContext, type Finding } from '../detector.ts';
 import { BoundedMap, CountWindow, DistinctWindow } from '../windows.ts';
 import { isEchoRequest, isSynOnly } from './probe.ts';
 
@@ -25,6 +25,9 @@ interface Service {
 }
 
 type State = BoundedMap<Service>;
+
+/** 'v:<victim>': the state key (a SYN or echo flood asks for the same one every packet). */
+const victimKeys = new AddressKeys('v:');
 
 /** '<victim>|<service>': the incident key. */
 const victimServices = new PairNames('|');
@@ -49,7 +52,7 @@ function serviceIdle(v: Service, now: number): boolean {
 export const distributedFlood: Detector<State> = {
   name: 'distributed-flood',
   enabled: (c) => c.synFlood.enabled || c.icmpFlood.enabled,
-  keyOf: (p) => (p.dst && (isSynOnly(p) || isEchoRequest(p)) ? `v:${p.dst}` : null),
+  keyOf: (p) => (p.dst && (isSynOnly(p) || isEchoRequest(p)) ? victimKeys.of(p.dst) : null),
   create: () => new BoundedMap<Service>(32),
   revive: (json) =>
     new BoundedMap<Service>(

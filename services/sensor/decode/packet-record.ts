@@ -2,10 +2,8 @@
  * The one place a Packet object is created, with every field in the schema's order so that
  * all packets share one hidden class (the decoders and the Avro encoder stay monomorphic).
  */
-import type { Packet } from '../../common/model.ts';
+import { NO_VLANS, type Packet } from '../../common/model.ts';
 
-/** Shared by every untagged packet: most frames have no VLAN tag and need no array of their own. */
-export const NO_VLANS: number[] = Object.freeze([]) as unknown as number[];
 
 export function newPacket(linkType: number, length: number, capLength: number, ts: number, ifIndex: number): Packet {
   return {
