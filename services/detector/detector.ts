@@ -92,6 +92,11 @@ export class AddressKeys {
     }
     return k;
   }
+
+  /** Addresses named now (at most 200,000). */
+  get size(): number {
+    return this.keys.size;
+  }
 }
 
 const srcKeys = new AddressKeys('src:');

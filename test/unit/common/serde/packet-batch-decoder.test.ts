@@ -9,7 +9,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import avro from 'avsc';
 import { describe, expect, it } from 'vitest';
-import type { Packet, PacketBatch } from '../../../../services/common/model.ts';
+import { NO_VLANS, type Packet, type PacketBatch } from '../../../../services/common/model.ts';
 import { avroType } from '../../../../services/common/serde/avro-types.ts';
 import { decodePacketBatch, packetBatchDecoderStats } from '../../../../services/common/serde/packet-batch-decoder.ts';
 import { encodePacketBatch } from '../../../../services/common/serde/packet-batch-encoder.ts';
@@ -100,6 +100,18 @@ describe('PacketBatch decoder', () => {
     bad[at + 1] = 0xff;
     bad[at + 2] = 0xc3;
     expect(decodePacketBatch(bad, 0)).toEqual(avscDecode(bad));
+  });
+
+  it('gives untagged packets the one shared, frozen NO_VLANS and tagged ones an array of their own', () => {
+    const decoded = decodePacketBatch(encodePacketBatch(batchOf([packet({}), packet({ vlanIds: [7] }), packet({})]))!, 0)!;
+    const [untagged, tagged, untaggedToo] = decoded.packets;
+    expect(untagged.vlanIds).toBe(NO_VLANS);
+    expect(untaggedToo.vlanIds).toBe(NO_VLANS);
+    expect(tagged.vlanIds).toEqual([7]);
+    expect(tagged.vlanIds).not.toBe(NO_VLANS);
+    // Shared by every untagged packet, so nothing may change it.
+    expect(() => untagged.vlanIds.push(1)).toThrow(TypeError);
+    expect(NO_VLANS).toEqual([]);
   });
 
   it('reads from an offset (after a serde header)', () => {

@@ -1,0 +1,35 @@
+/**
+ * AddressKeys names state keys ('<prefix><address>') from a cache of one string per address:
+ * the names must be right whatever the cache holds, and the cache must stay bounded under a
+ * spoofed flood (a new source address per packet).
+ */
+import { describe, expect, it } from 'vitest';
+import { AddressKeys, srcKey } from '../../../services/detector/detector.ts';
+import { packet } from './packets.ts';
+
+describe('AddressKeys', () => {
+  it('names an address with its prefix, the same name on every call', () => {
+    const keys = new AddressKeys('v:');
+    expect(keys.of('10.0.0.1')).toBe('v:10.0.0.1');
+    expect(keys.of(['10', '0', '0', '1'].join('.'))).toBe('v:10.0.0.1');
+    expect(keys.of('2001:db8::1')).toBe('v:2001:db8::1');
+    expect(keys.size).toBe(2);
+  });
+
+  it('holds at most 200,000 addresses (a spoofed flood cannot grow it) and still names every one right', () => {
+    const keys = new AddressKeys('src:');
+    const address = (n: number): string => `11.${(n >> 16) & 255}.${(n >> 8) & 255}.${n & 255}`;
+    for (let n = 0; n < 250_000; n++) {
+      const name = keys.of(address(n));
+      if (n % 49_999 === 0) expect(name).toBe(`src:${address(n)}`);
+    }
+    expect(keys.size).toBeLessThanOrEqual(200_000);
+    expect(keys.size).toBeGreaterThan(0);
+    expect(keys.of(address(0))).toBe('src:11.0.0.0');
+  });
+
+  it('srcKey keys a packet by its source, and a packet without one by nothing', () => {
+    expect(srcKey(packet({ src: '192.0.2.7' }))).toBe('src:192.0.2.7');
+    expect(srcKey(packet({ src: '' }))).toBeNull();
+  });
+});
