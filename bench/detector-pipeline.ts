@@ -120,7 +120,8 @@ interface ChildReport {
 const threadsLine = (r: ChildReport): string => {
   const t = r.threadSeconds;
   const total = t.busiest + t.others;
-  return `  worker CPU by thread: JavaScript thread ${t.busiest.toFixed(2)} s, other threads (V8's GC and compiler, libuv's pool) ${t.others.toFixed(2)} s (${total > 0 ? ((t.others / total) * 100).toFixed(0) : 0} %)`;
+  if (total === 0) return '  worker CPU by thread: not available (no /proc/self/task on this system)';
+  return `  worker CPU by thread: JavaScript thread ${t.busiest.toFixed(2)} s, other threads (V8's GC and compiler, libuv's pool) ${t.others.toFixed(2)} s (${((t.others / total) * 100).toFixed(0)} %)`;
 };
 
 /**
