@@ -1,7 +1,7 @@
 /**
  * Detector throughput (not a test; prints figures). On the benchmark capture (the shared
  * captures repeated, bench/sensor-capture.ts):
- *   1. `analyze` (in process, in-memory state): packets/s;
+ *   1. `netsentinel analyze` (its own process, as users run it; in-memory state): packets/s;
  *   2. Suricata 7 on the same file, with and without EVE output, if `suricata` is installed;
  *   3. end to end with one worker: a `detector` worker process (bench/detector-worker-child.ts)
  *      is started, then the capture is replayed at full speed into Kafka; time from the first
@@ -30,7 +30,6 @@ import type { Config } from '../services/common/config/schema.ts';
 import { createLogger } from '../services/common/observability/logger.ts';
 import { createSerde } from '../services/common/serde/create-serde.ts';
 import { topicNames } from '../services/common/topics.ts';
-import { analyzeFiles } from '../services/detector/analyze-runner.ts';
 import { replayCaptures } from '../services/sensor/replay.ts';
 import { loadSensorIdentity } from '../services/sensor/sensor-identity.ts';
 import { benchCapture, repoRoot } from './sensor-capture.ts';
@@ -51,11 +50,18 @@ console.log(`capture: ${file}, ${packets} packets`);
 let analyzeRate = 0;
 const suricataRates: { eve: number | null; noEve: number | null } = { eve: null, noEve: null };
 if (!workersOnly) {
-  const cpuBefore = process.cpuUsage();
-  const analyzed = await analyzeFiles(loadConfig({ env: {} }), [file]);
-  const analyzeCpu = process.cpuUsage(cpuBefore);
-  analyzeRate = analyzed.packets / analyzed.seconds;
-  console.log(`analyze: ${analyzed.packets} packets in ${analyzed.seconds.toFixed(2)} s = ${k(analyzeRate)} packets/s, ${analyzed.incidents.length} incidents, ${analyzed.alerts.length} alert revisions; RSS ${(process.memoryUsage().rss / 1e6).toFixed(0)} MB; ${k(analyzed.packets / ((analyzeCpu.user + analyzeCpu.system) / 1e6))} packets per CPU-second`);
+  // As users run it: the CLI in a process of its own, with the V8 flags its launcher gives
+  // `analyze` (bin/v8-flags.js). The rate is from the time it reports (first read to last
+  // alert, without node's start, as before); its CPU is what bash's `times` gives for it.
+  const run = spawnSync('bash', ['-c', 'node bin/netsentinel.js analyze "$1" --format table > /dev/null; status=$?; times >&2; exit $status', 'analyze', file], { cwd: repoRoot, encoding: 'utf8' });
+  const summary = /(\d+) packets in ([\d.]+) s .*?, (\d+) incidents, (\d+) alert revisions/.exec(run.stderr);
+  if (run.status !== 0 || !summary) throw new Error(`netsentinel analyze failed (exit ${run.status}): ${run.stderr.slice(-500)}`);
+  // `times` prints the shell's then its children's user and system time (e.g. 0m3.912s 0m0.402s).
+  const childTimes = run.stderr.trim().split('\n').pop()!.match(/(\d+)m([\d.]+)s/g)!.map((t) => { const [, m, sec] = /(\d+)m([\d.]+)s/.exec(t)!; return Number(m) * 60 + Number(sec); });
+  const analyzeCpu = childTimes[0] + childTimes[1];
+  const [packetsAnalyzed, seconds] = [Number(summary[1]), Number(summary[2])];
+  analyzeRate = packetsAnalyzed / seconds;
+  console.log(`analyze (netsentinel analyze, its own process): ${packetsAnalyzed} packets in ${seconds.toFixed(2)} s = ${k(analyzeRate)} packets/s, ${summary[3]} incidents, ${summary[4]} alert revisions; ${k(packetsAnalyzed / analyzeCpu)} packets per CPU-second (${analyzeCpu.toFixed(2)} CPU-s incl. node's start)`);
 
   // 2. Suricata
   function suricata(eve: boolean): number | null {

@@ -1,0 +1,3 @@
+/** Types of bin/v8-flags.js (plain JavaScript: the launcher reads it before TypeScript is registered). */
+export declare const COMMAND_V8_FLAGS: Readonly<Record<string, readonly string[]>>;
+export declare function v8FlagsToAdd(args: readonly string[], execArgv: readonly string[]): string[];
