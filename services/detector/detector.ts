@@ -80,16 +80,26 @@ export interface Detector<S = unknown> {
  */
 export class AddressKeys {
   private readonly keys = new Map<string, string>();
+  /**
+   * The last address named and its name: the detectors ask for one packet's source key one
+   * after another (seven of them key by source), and comparing the same string object is
+   * cheaper than hashing it again.
+   */
+  private lastAddress = '';
+  private lastKey = '';
 
   constructor(private readonly prefix: string) {}
 
   of(address: string): string {
+    if (address === this.lastAddress) return this.lastKey;
     let k = this.keys.get(address);
     if (k === undefined) {
       if (this.keys.size >= 200_000) this.keys.clear();
       k = this.prefix + address;
       this.keys.set(address, k);
     }
+    this.lastAddress = address;
+    this.lastKey = k;
     return k;
   }
 
