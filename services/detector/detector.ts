@@ -85,7 +85,7 @@ export class AddressKeys {
    * after another (seven of them key by source), and comparing the same string object is
    * cheaper than hashing it again.
    */
-  private lastAddress = '';
+  private lastAddress: string | undefined = undefined;
   private lastKey = '';
 
   constructor(private readonly prefix: string) {}

@@ -10,10 +10,11 @@ import { packet } from './packets.ts';
 describe('AddressKeys', () => {
   it('names an address with its prefix, the same name on every call', () => {
     const keys = new AddressKeys('v:');
+    expect(keys.of('')).toBe('v:');
     expect(keys.of('10.0.0.1')).toBe('v:10.0.0.1');
     expect(keys.of(['10', '0', '0', '1'].join('.'))).toBe('v:10.0.0.1');
     expect(keys.of('2001:db8::1')).toBe('v:2001:db8::1');
-    expect(keys.size).toBe(2);
+    expect(keys.size).toBe(3);
   });
 
   it('holds at most 200,000 addresses (a spoofed flood cannot grow it) and still names every one right', () => {
