@@ -6,6 +6,8 @@
  * NETSENTINEL_DETECTOR_ANALYZE_CACHE_MAX_KEYS), so a setting can be compared without a file.
  * --no-detectors disables every detector: what is left is the floor under any detector work
  * (read, decode, partitioning, the engine's batches), the speed `analyze` cannot pass.
+ * `netsentinel analyze` runs with 32 MB semi-spaces (bin/v8-flags.js); to measure it as it runs:
+ *   node --min-semi-space-size=32 --max-semi-space-size=32 --import tsx bench/detector-analyze.ts
  */
 import { createHash } from 'node:crypto';
 import { loadConfig } from '../services/common/config/load.ts';
