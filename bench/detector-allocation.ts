@@ -15,12 +15,11 @@
 import { createHash } from 'node:crypto';
 import { Session } from 'node:inspector/promises';
 import { loadConfig } from '../services/common/config/load.ts';
-import type { Alert, Packet } from '../services/common/model.ts';
+import type { Alert } from '../services/common/model.ts';
 import { SingleObjectSerde } from '../services/common/serde/single-object-serde.ts';
 import { MemoryStore } from '../services/common/state/memory-store.ts';
 import { type BatchMessage, DetectionEngine } from '../services/detector/engine/engine.ts';
-import { partitionOf } from '../services/detector/engine/partition-key.ts';
-import { openCaptureFile } from '../services/sensor/capture-source.ts';
+import { captureMessages } from './capture-messages.ts';
 import { benchCapture } from './sensor-capture.ts';
 
 const numbers = process.argv.slice(2).filter((a) => /^\d+$/.test(a)).map(Number);
@@ -30,28 +29,13 @@ const config = loadConfig({ env: {} });
 const serde = new SingleObjectSerde();
 const { file } = await benchCapture(minPackets);
 
-const partitions = config.kafka.partitions;
-const pending: Packet[][] = Array.from({ length: partitions }, () => []);
-const messages: Array<{ partition: number; value: Buffer }> = [];
-let batchSeq = 0;
-const encode = (partition: number): void => {
-  messages.push({ partition, value: serde.encode('packetBatch', { sensorId: 'bench', sensorHost: 'bench', batchSeq: batchSeq++, packets: pending[partition] }) });
-  pending[partition] = [];
-};
-for await (const packets of await openCaptureFile(file)) {
-  for (const p of packets) {
-    const partition = partitionOf(p, partitions);
-    pending[partition].push(p);
-    if (pending[partition].length >= config.sensor.batchMaxPackets) encode(partition);
-  }
-}
-for (let partition = 0; partition < partitions; partition++) if (pending[partition].length > 0) encode(partition);
+const partitions = config.detector.partitions;
+const { messages } = await captureMessages(file, partitions, serde, config.sensor.batchMaxPackets);
 
 const engine = new DetectionEngine(config, new MemoryStore(), 'bench', { durable: true });
 const alerts: Alert[] = [];
 const steps: BatchMessage[][] = Array.from({ length: partitions }, () => []);
 const stepPackets = new Array<number>(partitions).fill(0);
-const offsets = new Array<number>(partitions).fill(0);
 let packets = 0;
 const fold = async (partition: number): Promise<void> => {
   alerts.push(...(await engine.process(partition, steps[partition])).alerts);
@@ -62,12 +46,19 @@ const fold = async (partition: number): Promise<void> => {
 const session = new Session();
 session.connect();
 await session.post('HeapProfiler.startSampling', { samplingInterval: 16_384, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
-for (const m of messages) {
-  const batch = await serde.decode('packetBatch', m.value);
-  steps[m.partition].push({ offset: String(offsets[m.partition]++), batch });
-  stepPackets[m.partition] += batch.packets.length;
-  packets += batch.packets.length;
-  if (stepPackets[m.partition] >= config.detector.stepMaxPackets) await fold(m.partition);
+// The partitions in turn, a message each, as a worker's fetches would bring them.
+for (let i = 0, more = true; more; i++) {
+  more = false;
+  for (let partition = 0; partition < partitions; partition++) {
+    const value = messages[partition][i];
+    if (value === undefined) continue;
+    more = true;
+    const batch = await serde.decode('packetBatch', value);
+    steps[partition].push({ offset: String(i), batch });
+    stepPackets[partition] += batch.packets.length;
+    packets += batch.packets.length;
+    if (stepPackets[partition] >= config.detector.stepMaxPackets) await fold(partition);
+  }
 }
 for (let partition = 0; partition < partitions; partition++) if (steps[partition].length > 0) await fold(partition);
 const { profile } = await session.post('HeapProfiler.stopSampling');

@@ -17,13 +17,11 @@ import { isMainThread } from 'node:worker_threads';
 import { Redis } from 'ioredis';
 import { MemoryBus } from '../services/common/bus/memory-bus.ts';
 import { loadConfig } from '../services/common/config/load.ts';
-import type { Packet } from '../services/common/model.ts';
 import { createLogger } from '../services/common/observability/logger.ts';
 import { SingleObjectSerde } from '../services/common/serde/single-object-serde.ts';
 import { createRedisStore } from '../services/common/state/redis-store.ts';
-import { partitionOf } from '../services/detector/engine/partition-key.ts';
 import { DetectorWorker } from '../services/detector/worker.ts';
-import { openCaptureFile } from '../services/sensor/capture-source.ts';
+import { captureMessages } from './capture-messages.ts';
 import { benchCapture } from './sensor-capture.ts';
 import { rerunInHeapCappedThread } from './heap-capped-thread.ts';
 
@@ -44,23 +42,7 @@ await serde.init();
 
 const { file } = await benchCapture(minPackets);
 const partitions = config.detector.partitions;
-const messages: Buffer[][] = Array.from({ length: partitions }, () => []);
-const pending: Packet[][] = Array.from({ length: partitions }, () => []);
-const encode = (part: number): void => {
-  messages[part].push(serde.encode('packetBatch', { sensorId: 'bench', sensorHost: 'bench', batchSeq: messages[part].length, packets: pending[part] }));
-  pending[part] = [];
-};
-let packets = 0;
-const capture = await openCaptureFile(file);
-for await (const chunk of capture) {
-  for (const p of chunk) {
-    packets++;
-    const part = partitionOf(p, partitions);
-    pending[part].push(p);
-    if (pending[part].length >= MESSAGE_PACKETS) encode(part);
-  }
-}
-for (let part = 0; part < partitions; part++) if (pending[part].length > 0) encode(part);
+const { messages, packets } = await captureMessages(file, partitions, serde, MESSAGE_PACKETS);
 
 const store = createRedisStore(config, 'bench-worker-path');
 const worker = new DetectorWorker({ config, bus: new MemoryBus(), serde, store, logger: createLogger({ level: 'fatal' }) });

@@ -280,13 +280,18 @@ export class DetectionEngine {
   private readMissing(partition: number, keys: Set<string>, part: PartitionCache | undefined, intelKeys: string[]): { missing: string[]; snapshot: Promise<PartitionSnapshot> } {
     const missing: string[] = [];
     for (const k of keys) if (!part || !part.blobs.has(k)) missing.push(k);
-    const prefix = `s:${this.stream}:${partition}:`;
+    const prefix = this.statePrefix(partition);
     return { missing, snapshot: this.store.load({ stream: this.stream, partition }, [...missing.map((k) => prefix + k), ...intelKeys]) };
+  }
+
+  /** Where a partition's state keys live in the store. */
+  private statePrefix(partition: number): string {
+    return `s:${this.stream}:${partition}:`;
   }
 
   private async processOnce(partition: number, messages: BatchMessage[], keyed: Keyed, prefetched: Prefetch | undefined, whileCommitting: (() => Promise<void>) | undefined): Promise<BatchResult> {
     const ref: PartitionRef = { stream: this.stream, partition };
-    const prefix = `s:${this.stream}:${partition}:`;
+    const prefix = this.statePrefix(partition);
     const { keys, perPacket, starts, entities } = keyed;
     const intelKeys = entities.map(intelCacheKey);
     const lastOffset = messages[messages.length - 1].offset;
