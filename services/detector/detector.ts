@@ -59,6 +59,16 @@ export interface Detector<S = unknown> {
   enabled(config: DetectorConfig): boolean;
   /** Entity whose state this packet updates ('src:<ip>', 'v:<ip>', 'arp'), or null to skip it. */
   keyOf(p: Packet, ctx: DetectorContext): string | null;
+  /**
+   * For a packet keyOf skips: an entity whose state the packet updates only if this detector
+   * already holds state for it (stored or live), never creating any. For evidence that matters
+   * only about entities something else made interesting (a completed handshake only about a
+   * victim of SYNs): the engine then keeps no state, and a worker writes nothing, for the many
+   * packets that concern no such entity. Such a packet does not move the key's event time, and
+   * one older than detector.allowedLatenessSeconds behind it is not stepped (never starts it
+   * over), so the result stays independent of how the stream is cut into batches. Absent: none.
+   */
+  presentKeyOf?(p: Packet, ctx: DetectorContext): string | null;
   create(ctx: DetectorContext): S;
   revive(json: unknown, ctx: DetectorContext): S;
   step(state: S, p: Packet, ctx: DetectorContext): Finding | null;

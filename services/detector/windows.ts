@@ -152,6 +152,9 @@ export class DistinctWindow<V extends string | number = string | number> {
   private bkt: number[] = [];
   /** value -> its position in vals, once there are more than SCAN_MAX values. */
   private index: Map<V, number> | null = null;
+  /** 1 for each value mark() was called for, parallel to vals; null until the first mark. */
+  private marks: number[] | null = null;
+  private markedCount = 0;
   private max = -Infinity;
 
   constructor(
@@ -184,10 +187,12 @@ export class DistinctWindow<V extends string | number = string | number> {
       // Exactly sized: a first push would reserve 16 slots, and most windows keep one value.
       this.vals = [value];
       this.bkt = [i];
+      if (this.marks !== null) this.marks = [0];
       return true;
     }
     this.vals.push(value);
     this.bkt.push(i);
+    this.marks?.push(0);
     if (this.index !== null) this.index.set(value, this.vals.length - 1);
     else if (this.vals.length > SCAN_MAX) this.reindex();
     return true;
@@ -195,6 +200,26 @@ export class DistinctWindow<V extends string | number = string | number> {
 
   has(value: V): boolean {
     return this.positionOf(value) >= 0;
+  }
+
+  /**
+   * Marks a value that is in the window at tsMs (a SYN source that then completed a handshake);
+   * the window does not slide. Returns true when the value was in it and not marked yet. A mark
+   * leaves with its value.
+   */
+  mark(tsMs: number, value: V): boolean {
+    const at = this.positionOf(value);
+    if (at < 0 || this.bkt[at] <= Math.floor(tsMs / this.bucketMs) - this.buckets) return false;
+    const marks = (this.marks ??= new Array<number>(this.vals.length).fill(0));
+    if (marks[at] === 1) return false;
+    marks[at] = 1;
+    this.markedCount++;
+    return true;
+  }
+
+  /** How many of the values are marked. */
+  get marked(): number {
+    return this.markedCount;
   }
 
   values(): IterableIterator<V> {
@@ -225,18 +250,24 @@ export class DistinctWindow<V extends string | number = string | number> {
   private prune(floor: number): void {
     const vals = this.vals;
     const bkt = this.bkt;
+    const marks = this.marks;
     let kept = 0;
     for (let k = 0; k < vals.length; k++) {
-      if (bkt[k] <= floor) continue;
+      if (bkt[k] <= floor) {
+        if (marks !== null && marks[k] === 1) this.markedCount--;
+        continue;
+      }
       if (kept !== k) {
         vals[kept] = vals[k];
         bkt[kept] = bkt[k];
+        if (marks !== null) marks[kept] = marks[k];
       }
       kept++;
     }
     if (kept === vals.length) return;
     vals.length = kept;
     bkt.length = kept;
+    if (marks !== null) marks.length = kept;
     if (this.index !== null) {
       if (kept > SCAN_MAX) this.reindex();
       else this.index = null;
@@ -251,23 +282,36 @@ export class DistinctWindow<V extends string | number = string | number> {
 
   /**
    * [bucket ms, buckets, highest bucket, cap, the values in first-seen order, then for each
-   * value how many buckets before the highest it was last seen].
+   * value how many buckets before the highest it was last seen, and, once any value is marked,
+   * the positions of the marked values].
    */
-  toJSON(): [number, number, number | null, number, V[], number[]] {
+  toJSON(): [number, number, number | null, number, V[], number[]] | [number, number, number | null, number, V[], number[], number[]] {
     const ages = new Array<number>(this.bkt.length);
     for (let k = 0; k < ages.length; k++) ages[k] = this.max - this.bkt[k];
-    return [this.bucketMs, this.buckets, this.max === -Infinity ? null : this.max, this.cap, this.vals, ages];
+    const head: [number, number, number | null, number, V[], number[]] = [this.bucketMs, this.buckets, this.max === -Infinity ? null : this.max, this.cap, this.vals, ages];
+    if (this.markedCount === 0) return head;
+    const marked: number[] = [];
+    for (let k = 0; k < this.marks!.length; k++) if (this.marks![k] === 1) marked.push(k);
+    return [...head, marked];
   }
 
   /** Reads toJSON()'s form, and the per-bucket object form ({v: [[bucket, values]]}) of earlier versions. */
-  static from<V extends string | number>(json: [number, number, number | null, number, V[], number[]] | (WindowObjectJson & { k: number; v: Array<[number, V[]]> })): DistinctWindow<V> {
+  static from<V extends string | number>(json: [number, number, number | null, number, V[], number[], number[]?] | (WindowObjectJson & { k: number; v: Array<[number, V[]]> })): DistinctWindow<V> {
     let w: DistinctWindow<V>;
     if (Array.isArray(json)) {
-      const [bucketMs, buckets, max, cap, values, ages] = json;
+      const [bucketMs, buckets, max, cap, values, ages, marked] = json;
       w = new DistinctWindow<V>(bucketMs, buckets, cap);
       w.max = maxOf(max);
       w.vals = values.slice();
       w.bkt = ages.map((age) => w.max - age);
+      if (marked !== undefined && marked.length > 0) {
+        w.marks = new Array<number>(w.vals.length).fill(0);
+        for (const k of marked) {
+          if (k < 0 || k >= w.vals.length || w.marks[k] === 1) continue;
+          w.marks[k] = 1;
+          w.markedCount++;
+        }
+      }
     } else {
       w = new DistinctWindow<V>(json.b, json.n, json.k);
       w.max = maxOf(json.m);

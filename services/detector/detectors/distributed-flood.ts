@@ -6,12 +6,11 @@
  * of workers and any replay speed (a partition's packet order is fixed), at the price that one
  * spoofed flood can open one incident per partition (the id carries the partition through the
  * state key); docs/detectors.md explains the choice. Requires distributedMinSources distinct
- * sources. Known gap: the completed-handshake window (ACK-bearing packets to the victim service,
- * which would tell a busy server with completing clients from a flooded one) is never fed,
- * because keyOf gives ACK-bearing packets no key: keying them all to their destination costs a
- * state key per TCP packet (analyze ran about half as fast in a first attempt), so it waits for
- * an "update only if present" kind of key. Until then a server taking ≥ 200 new connections in
- * 5 s from ≥ 50 clients within one partition would be reported.
+ * sources, most of which never complete a handshake: a busy server takes as many new
+ * connections from as many clients, but its clients go on to send ACK-bearing packets. Those
+ * packets reach the victim's state through presentKeyOf (only a victim of SYNs has state, so the
+ * many ACKs of ordinary traffic create none) and mark their source in the window of SYN sources;
+ * above distributedMaxCompletedShare of marked sources the SYNs are not a flood.
  */
 import { TcpFlag, type Packet } from '../../common/model.ts';
 import { AddressKeys, belowEveryThreshold, evidence, judge, PairNames, TCP, tsMs, type Detector, type DetectorContext, type Finding } from '../detector.ts';
@@ -20,7 +19,7 @@ import { isEchoRequest, isSynOnly } from './probe.ts';
 
 interface Service {
   hits: CountWindow;
-  completed: CountWindow;
+  /** SYN sources in the window; those that then completed a handshake are marked. */
   sources: DistinctWindow<string>;
 }
 
@@ -46,18 +45,23 @@ function serviceOf(p: Packet): string | null {
 }
 
 function serviceIdle(v: Service, now: number): boolean {
-  return v.hits.idle(now) && v.completed.idle(now) && v.sources.idle(now);
+  return v.hits.idle(now) && v.sources.idle(now);
 }
+
+/** Client packets after a handshake (ACK, no SYN or RST), to the victim they may have completed one with. */
+const completesHandshake = (p: Packet): boolean => p.protocol === TCP && (p.tcpFlags & (TcpFlag.ACK | TcpFlag.SYN | TcpFlag.RST)) === TcpFlag.ACK;
 
 export const distributedFlood: Detector<State> = {
   name: 'distributed-flood',
   enabled: (c) => c.synFlood.enabled || c.icmpFlood.enabled,
   keyOf: (p) => (p.dst && (isSynOnly(p) || isEchoRequest(p)) ? victimKeys.of(p.dst) : null),
+  presentKeyOf: (p) => (p.dst && completesHandshake(p) ? victimKeys.of(p.dst) : null),
   create: () => new BoundedMap<Service>(32),
   revive: (json) =>
     new BoundedMap<Service>(
       32,
-      (json as Array<[string, Record<keyof Service, never>]>).map(([k, v]) => [k, { hits: CountWindow.from(v.hits), completed: CountWindow.from(v.completed), sources: DistinctWindow.from<string>(v.sources) }]),
+      // State written before completions were counted also holds an unused `completed` window.
+      (json as Array<[string, Record<keyof Service, never>]>).map(([k, v]) => [k, { hits: CountWindow.from(v.hits), sources: DistinctWindow.from<string>(v.sources) }]),
     ),
   idle: (s, now) => {
     for (const [k, v] of s) if (serviceIdle(v, now)) s.delete(k);
@@ -70,11 +74,11 @@ export const distributedFlood: Detector<State> = {
     const icmp = service === 'icmp-echo';
     const cfg = ctx.config.synFlood;
     if (!icmp && !isSynOnly(p)) {
-      if ((p.tcpFlags & TcpFlag.ACK) === 0) return null;
+      if (!completesHandshake(p)) return null;
       // An idle service counts no completions: idle() may or may not have deleted it at a batch
       // boundary, and a deleted one counts none.
       const v = s.get(service);
-      if (v !== undefined && !serviceIdle(v, t)) v.completed.add(t);
+      if (v !== undefined && !serviceIdle(v, t)) v.sources.mark(t, p.src);
       return null;
     }
     const windowMs = (icmp ? ctx.config.icmpFlood.windowSeconds : cfg.windowSeconds) * 1000;
@@ -86,7 +90,7 @@ export const distributedFlood: Detector<State> = {
     if (belowEveryThreshold(base, n)) return null;
     const j = judge(ctx, p.dst, base, icmp ? ctx.config.icmpFlood.severity : cfg.severity, n);
     if (n < j.threshold || v.sources.size < cfg.distributedMinSources) return null;
-    if (v.completed.total > n * cfg.maxCompletedRatio) return null;
+    if (v.sources.marked > v.sources.size * cfg.distributedMaxCompletedShare) return null;
     const key = victimServices.of(p.dst, service);
     if (ctx.absorbed('distributed-flood', key, icmp ? 'icmp_flood' : 'syn_flood', j.severity)) return null;
     return finding(p, v, n, icmp, key, windowMs, base, j);
@@ -94,7 +98,7 @@ export const distributedFlood: Detector<State> = {
 };
 
 function newService(windowMs: number, ctx: DetectorContext): Service {
-  return { hits: CountWindow.of(windowMs), completed: CountWindow.of(windowMs), sources: DistinctWindow.of<string>(windowMs, ctx.config.synFlood.distributedMinSources * 4) };
+  return { hits: CountWindow.of(windowMs), sources: DistinctWindow.of<string>(windowMs, ctx.config.synFlood.distributedMinSources * 4) };
 }
 const newIcmpService = (ctx: DetectorContext): Service => newService(ctx.config.icmpFlood.windowSeconds * 1000, ctx);
 const newSynService = (ctx: DetectorContext): Service => newService(ctx.config.synFlood.windowSeconds * 1000, ctx);

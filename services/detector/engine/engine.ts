@@ -76,6 +76,20 @@ interface PartitionCache {
   blobs: Map<string, LiveBlob>;
   /** The sizes of its blobs, summed. */
   bytes: number;
+  /**
+   * Keys known to be stored nowhere (a present-only key read and not found, or a key this engine
+   * deleted), so that present-only packets about them are not read again: like the live set,
+   * true while this engine is the partition's only writer. A key leaves it when a blob is made.
+   */
+  absent: Set<string>;
+}
+
+/** Known-absent keys a partition remembers, at most (then it starts again). */
+const MAX_ABSENT = 100_000;
+
+function markAbsent(part: PartitionCache, key: string): void {
+  if (part.absent.size >= MAX_ABSENT) part.absent.clear();
+  part.absent.add(key);
 }
 
 export interface EngineOptions {
@@ -113,7 +127,11 @@ export const INTEL_QUEUE = 'intel';
 /** What a step needs from the store: its state keys, per (packet, detector), and intel entities. */
 interface Keyed {
   keys: Set<string>;
+  /** Keys only asked for by Detector.presentKeyOf (none of them in keys): read, never created. */
+  present: Set<string>;
   perPacket: Array<string | null>;
+  /** 1 where perPacket holds a presentKeyOf key (the packet updates that state only if it exists). */
+  presentOnly: Uint8Array;
   starts: number[];
   entities: string[];
 }
@@ -127,6 +145,7 @@ export interface Prefetch {
   readonly keyed: Keyed;
   readonly part: PartitionCache | undefined;
   readonly missing: string[];
+  readonly probed: string[];
   readonly snapshot: Promise<PartitionSnapshot>;
 }
 
@@ -202,6 +221,10 @@ export class DetectionEngine {
    * doubling) was a sixth of everything `analyze` allocated.
    */
   private keyBuf: Array<string | null> = [];
+  /** Keyed.presentOnly's buffer, reused like keyBuf. */
+  private presentBuf: Uint8Array = new Uint8Array(0);
+  /** Each detector's presentKeyOf, by index (null for most), bound once. */
+  private readonly presentKeyers: Array<((p: Packet, ctx: DetectorContext) => string | null) | null>;
   /** The incidents of the blob and the event time (ms) of the packet being stepped, for ctx.absorbed(). */
   private readonly stepping: { incidents: Record<string, Incident>; t: number } = { incidents: {}, t: 0 };
 
@@ -219,6 +242,7 @@ export class DetectionEngine {
     this.keepFirstPackets = options.keepFirstPackets ?? true;
     this.detectors = (DETECTORS as ReadonlyArray<Detector<unknown>>).filter((d) => d.enabled(c));
     if (this.detectors.length > MAX_DETECTORS) throw new Error(`the engine runs at most ${MAX_DETECTORS} detectors (${this.detectors.length} enabled)`);
+    this.presentKeyers = this.detectors.map((d) => (d.presentKeyOf ? d.presentKeyOf.bind(d) : null));
     const internal = new CidrSet(c.internalNetworks);
     const tor = new CidrSet(c.tor.feedFile ? readFeedFile(c.tor.feedFile).addresses : []);
     this.intel = new IntelView(new Feeds(config.intel.feeds.files), internal, config.intel.virustotal.apiKey !== '');
@@ -255,6 +279,7 @@ export class DetectionEngine {
       throw err;
     } finally {
       if (keyed.perPacket.length > this.keyBuf.length) this.keyBuf = keyed.perPacket;
+      if (keyed.presentOnly.length > this.presentBuf.length) this.presentBuf = keyed.presentOnly;
     }
   }
 
@@ -267,21 +292,28 @@ export class DetectionEngine {
   prefetch(partition: number, messages: BatchMessage[]): Prefetch {
     const keyed = this.keysOf(messages);
     const part = this.cache.get(partition);
-    const { missing, snapshot } = this.readMissing(partition, keyed.keys, part, keyed.entities.map(intelCacheKey));
+    const { missing, probed, snapshot } = this.readMissing(partition, keyed, part, keyed.entities.map(intelCacheKey));
     // Awaited by process(), if it is called: until then a failed read is no unhandled rejection.
     snapshot.catch(() => undefined);
-    return { messages, keyed, part, missing, snapshot };
+    return { messages, keyed, part, missing, probed, snapshot };
   }
 
   /**
    * Reads the partition's snapshot: its applied offset and outbox, the state keys the live set
-   * `part` does not hold (a new source, or everything after a takeover) and the intel keys.
+   * `part` does not hold (a new source, or everything after a takeover), then the present-only
+   * keys it does not hold (`probed`: whether they exist is what the step needs to know), and the
+   * intel keys, in that order.
    */
-  private readMissing(partition: number, keys: Set<string>, part: PartitionCache | undefined, intelKeys: string[]): { missing: string[]; snapshot: Promise<PartitionSnapshot> } {
+  private readMissing(partition: number, keyed: Keyed, part: PartitionCache | undefined, intelKeys: string[]): { missing: string[]; probed: string[]; snapshot: Promise<PartitionSnapshot> } {
     const missing: string[] = [];
-    for (const k of keys) if (!part || !part.blobs.has(k)) missing.push(k);
+    for (const k of keyed.keys) if (!part || !part.blobs.has(k)) missing.push(k);
+    const probed: string[] = [];
+    for (const k of keyed.present) if (!part || (!part.blobs.has(k) && !part.absent.has(k))) probed.push(k);
     const prefix = this.statePrefix(partition);
-    return { missing, snapshot: this.store.load({ stream: this.stream, partition }, [...missing.map((k) => prefix + k), ...intelKeys]) };
+    const stateKeys = new Array<string>(missing.length + probed.length);
+    for (let i = 0; i < missing.length; i++) stateKeys[i] = prefix + missing[i];
+    for (let i = 0; i < probed.length; i++) stateKeys[missing.length + i] = prefix + probed[i];
+    return { missing, probed, snapshot: this.store.load({ stream: this.stream, partition }, intelKeys.length === 0 ? stateKeys : [...stateKeys, ...intelKeys]) };
   }
 
   /** Where a partition's state keys live in the store. */
@@ -292,7 +324,7 @@ export class DetectionEngine {
   private async processOnce(partition: number, messages: BatchMessage[], keyed: Keyed, prefetched: Prefetch | undefined, whileCommitting: (() => Promise<void>) | undefined): Promise<BatchResult> {
     const ref: PartitionRef = { stream: this.stream, partition };
     const prefix = this.statePrefix(partition);
-    const { keys, perPacket, starts, entities } = keyed;
+    const { keys, present, perPacket, presentOnly, starts, entities } = keyed;
     const intelKeys = entities.map(intelCacheKey);
     const lastOffset = messages[messages.length - 1].offset;
 
@@ -301,8 +333,8 @@ export class DetectionEngine {
       // are read. Valid only while the store's applied offset is the one this worker committed
       // last.
       const cached = this.cache.get(partition);
-      const read = attempt === 0 && prefetched !== undefined && prefetched.part === cached ? prefetched : this.readMissing(partition, keys, cached, intelKeys);
-      const missing = read.missing;
+      const read = attempt === 0 && prefetched !== undefined && prefetched.part === cached ? prefetched : this.readMissing(partition, keyed, cached, intelKeys);
+      const { missing, probed } = read;
       const snap = await read.snapshot;
       if (cached && snap.applied !== cached.applied) {
         this.cache.delete(partition);
@@ -313,28 +345,41 @@ export class DetectionEngine {
       if (replay === messages.length) {
         return { alerts: outboxAlerts, replayed: outboxAlerts.length, packets: 0, skippedMessages: replay, suppressed: 0 };
       }
-      this.intel.setCached(entities, snap.values.slice(missing.length));
-      const part: PartitionCache = cached ?? { applied: snap.applied, blobs: new Map(), bytes: 0 };
-      for (let i = 0; i < missing.length; i++) {
+      this.intel.setCached(entities, snap.values.slice(missing.length + probed.length));
+      const part: PartitionCache = cached ?? { applied: snap.applied, blobs: new Map(), bytes: 0, absent: new Set() };
+      for (let i = 0; i < missing.length + probed.length; i++) {
         const raw = snap.values[i];
+        if (i >= missing.length && !raw) {
+          // A present-only key that is stored nowhere stays absent: nothing is created for it.
+          markAbsent(part, probed[i - missing.length]);
+          continue;
+        }
+        if (i < missing.length && !raw) part.absent.delete(missing[i]);
         const blob: Blob = raw ? (JSON.parse(raw) as Blob) : { t: 0, d: {}, i: {} };
         const size = this.durable && raw ? raw.length : 0;
-        part.blobs.set(missing[i], { raw: blob, live: [], stepped: 0, batch: 0, first: blob.f ? keptPacket(blob.f) : null, size });
+        part.blobs.set(i < missing.length ? missing[i] : probed[i - missing.length], { raw: blob, live: [], stepped: 0, batch: 0, first: blob.f ? keptPacket(blob.f) : null, size });
         part.bytes += size;
       }
       const touched: LiveBlob[] = [];
       const touchedKeys: string[] = [];
-      for (const k of keys) {
-        const blob = part.blobs.get(k)!;
+      const touch = (k: string, blob: LiveBlob): void => {
         // Most recently used last: the least recently used leave the live set first.
         part.blobs.delete(k);
         part.blobs.set(k, blob);
         touched.push(blob);
         touchedKeys.push(k);
+      };
+      for (const k of keys) touch(k, part.blobs.get(k)!);
+      for (const k of present) {
+        const blob = part.blobs.get(k);
+        if (blob !== undefined) touch(k, blob);
       }
-      const { alerts, packets, suppressed } = this.fold(messages.slice(replay), perPacket, starts[replay], part.blobs, partition);
+      const { alerts, packets, suppressed } = this.fold(messages.slice(replay), perPacket, presentOnly, starts[replay], part.blobs, partition);
       const { writes, deletes } = this.serialise(touchedKeys, touched, prefix, part);
-      for (const k of deletes) drop(part, k);
+      for (const k of deletes) {
+        drop(part, k);
+        markAbsent(part, k);
+      }
       const leaving = this.overflow(part, partition);
       const committing = this.store.commit({
         ref,
@@ -399,6 +444,9 @@ export class DetectionEngine {
   /** The state key of every (packet, detector), flat in fold order, and the intel entities. */
   private keysOf(messages: BatchMessage[]): Keyed {
     const keys = new Set<string>();
+    const asked = new Set<string>();
+    let lastAsked: string | null = null;
+    const presentKeyers = this.presentKeyers;
     const starts: number[] = [];
     const entities = new Set<string>();
     const ctx = this.ctx;
@@ -411,6 +459,8 @@ export class DetectionEngine {
     // another partition can never overwrite it.
     const perPacket = this.keyBuf.length >= total * nd ? this.keyBuf : new Array<string | null>(total * nd).fill(null);
     this.keyBuf = [];
+    const presentOnly = this.presentBuf.length >= total * nd ? this.presentBuf : new Uint8Array(total * nd);
+    this.presentBuf = new Uint8Array(0);
     let at = 0;
     for (const m of messages) {
       starts.push(at);
@@ -418,6 +468,7 @@ export class DetectionEngine {
         let last: string | null = null;
         for (let di = 0; di < nd; di++) {
           let k = detectors[di].keyOf(p, ctx);
+          let only = 0;
           if (k !== null) {
             // Most detectors key by source: one string per packet, one Set insert.
             if (k === last) k = last;
@@ -425,7 +476,21 @@ export class DetectionEngine {
               keys.add(k);
               last = k;
             }
+          } else {
+            const presentKeyOf = presentKeyers[di];
+            if (presentKeyOf !== null) {
+              k = presentKeyOf(p, ctx);
+              if (k !== null) {
+                // A flow's packets ask for the same key one after another.
+                if (k !== lastAsked) {
+                  asked.add(k);
+                  lastAsked = k;
+                }
+                only = 1;
+              }
+            }
           }
+          presentOnly[at] = only;
           perPacket[at++] = k;
         }
         if (lookups) {
@@ -435,10 +500,12 @@ export class DetectionEngine {
         }
       }
     }
-    return { keys, perPacket, starts, entities: [...entities] };
+    const present = new Set<string>();
+    for (const k of asked) if (!keys.has(k)) present.add(k);
+    return { keys, present, perPacket, presentOnly, starts, entities: [...entities] };
   }
 
-  private fold(messages: BatchMessage[], keys: Array<string | null>, first: number, blobs: Map<string, LiveBlob>, partition: number): { alerts: Alert[]; packets: number; suppressed: number } {
+  private fold(messages: BatchMessage[], keys: Array<string | null>, presentOnly: Uint8Array, first: number, blobs: Map<string, LiveBlob>, partition: number): { alerts: Alert[]; packets: number; suppressed: number } {
     const out: FoldOutput = { alerts: [], suppressed: 0 };
     let packets = 0;
     const ctx = this.ctx;
@@ -462,6 +529,10 @@ export class DetectionEngine {
           const k = keys[at];
           if (k === null) continue;
           const d = detectors[di];
+          if (presentOnly[at] === 1) {
+            this.stepPresent(d, di, k, p, t, blobs.get(k), batchNo, scope, sensor, out);
+            continue;
+          }
           if (k !== lastKey) {
             blob = blobs.get(k)!;
             lastKey = k;
@@ -474,7 +545,7 @@ export class DetectionEngine {
             }
             if (blob.first !== null) {
               if (blob.first !== p) this.createFromFirst(blob, k, scope, sensor, out);
-            } else if (this.keepFirstPackets && isNew(blob) && this.canKeepFirst(p, keys, at - di, k)) {
+            } else if (this.keepFirstPackets && isNew(blob) && this.canKeepFirst(p, keys, presentOnly, at - di, k)) {
               blob.first = p;
               blob.raw.f = keepPacket(p);
             }
@@ -496,6 +567,34 @@ export class DetectionEngine {
     return { alerts: out.alerts, packets, suppressed: out.suppressed };
   }
 
+  /**
+   * A packet keyed by Detector.presentKeyOf: stepped into the detector's state of its key only
+   * if that state exists, stored or live; nothing is created, the key's event time does not
+   * move, and a packet older than allowedLateness behind it is not stepped (whether the state
+   * still exists then would depend on where a step boundary fell).
+   */
+  private stepPresent(d: Detector<unknown>, di: number, k: string, p: Packet, t: number, blob: LiveBlob | undefined, batchNo: number, scope: string, sensor: { id: string; host: string }, out: FoldOutput): void {
+    if (blob === undefined || t < blob.raw.t - this.latenessMs) return;
+    let state = blob.live[di];
+    if (state === undefined) {
+      const stored = blob.raw.d[d.name];
+      if (stored === undefined) return;
+      state = d.revive(stored, this.ctx);
+      blob.live[di] = state;
+    }
+    if (blob.batch !== batchNo) {
+      blob.batch = batchNo;
+      blob.stepped = 0;
+    }
+    blob.stepped |= 1 << di;
+    const stepping = this.stepping;
+    const incidents = stepping.incidents;
+    stepping.incidents = blob.raw.i;
+    const finding = d.step(state, p, this.ctx);
+    if (finding !== null) this.report(finding, p, d, k, blob, scope, sensor, out);
+    stepping.incidents = incidents;
+  }
+
   private report(f: Finding, p: Packet, d: Detector<unknown>, k: string, blob: LiveBlob, scope: string, sensor: { id: string; host: string }, out: FoldOutput): void {
     if (this.silenced(f, p.ts / 1000)) {
       out.suppressed++;
@@ -508,11 +607,12 @@ export class DetectionEngine {
   }
 
   /** Whether every detector keyed (at keys[base + i]) to k can keep p as k's first packet. */
-  private canKeepFirst(p: Packet, keys: Array<string | null>, base: number, k: string): boolean {
+  private canKeepFirst(p: Packet, keys: Array<string | null>, presentOnly: Uint8Array, base: number, k: string): boolean {
     if (!keepable(p)) return false;
     const detectors = this.detectors;
     for (let di = 0; di < detectors.length; di++) {
-      if (keys[base + di] !== k) continue;
+      // A present-only step never creates state: it does not stand in the way.
+      if (keys[base + di] !== k || presentOnly[base + di] === 1) continue;
       const quiet = detectors[di].quietFirst;
       if (quiet === undefined || !quiet(p, this.config.detector)) return false;
     }

@@ -113,6 +113,59 @@ describe('DistinctWindow', () => {
     });
   }
 
+  it('counts the marked values a model counts: marks leave with their values, and survive JSON', () => {
+    for (let seed = 1; seed <= 5; seed++) {
+      const rand = seededRandom(seed * 13);
+      const w = DistinctWindow.of<number>(5_000, 200);
+      const model = new DistinctModel(w.bucketMs, w.buckets, 200);
+      const marked = new Set<number>();
+      let step = 0;
+      let made = 0;
+      let dropped = 0;
+      let live = w;
+      for (const t of times(rand, 2000, w.bucketMs)) {
+        const value = Math.floor(rand() * 60);
+        if (rand() < 0.6) {
+          // Values that leave as the window slides take their marks with them (one that comes
+          // back is a new source).
+          const i = Math.floor(t / w.bucketMs);
+          if (i > model.max) {
+            for (const v of marked) {
+              if (model.last.get(v)! > i - w.buckets) continue;
+              marked.delete(v);
+              dropped++;
+            }
+          }
+          live.add(t, value);
+          model.add(t, value);
+        } else {
+          // A mark counts only for a value still in the window at its time; the window does not slide.
+          const bucket = model.last.get(value);
+          const inWindow = bucket !== undefined && bucket > Math.floor(t / w.bucketMs) - w.buckets;
+          const fresh = inWindow && !marked.has(value);
+          expect(live.mark(t, value), `seed ${seed} step ${step}`).toBe(fresh);
+          if (fresh) {
+            marked.add(value);
+            made++;
+          }
+        }
+        expect(live.marked, `seed ${seed} step ${step}`).toBe(marked.size);
+        if (++step % 300 === 0) live = DistinctWindow.from<number>(JSON.parse(JSON.stringify(live)));
+      }
+      // Marks were made, and some left with their values.
+      expect(made).toBeGreaterThan(50);
+      expect(dropped).toBeGreaterThan(10);
+    }
+  });
+
+  it('reads JSON written before marks existed (nothing marked)', () => {
+    const w = DistinctWindow.from<string>([500, 10, 9, 100, ['a', 'b'], [0, 2]]);
+    expect(w.marked).toBe(0);
+    expect(w.mark(4_900, 'a')).toBe(true);
+    expect(w.marked).toBe(1);
+    expect(JSON.parse(JSON.stringify(w))).toEqual([500, 10, 9, 100, ['a', 'b'], [0, 2], [0]]);
+  });
+
   it('reads the per-bucket JSON of earlier versions', () => {
     const w = DistinctWindow.from<string>({ b: 1000, n: 10, m: 9, k: 100, v: [[3, ['a', 'b']], [9, ['c']]] });
     expect(w.sample(5)).toEqual(['a', 'b', 'c']);

@@ -74,6 +74,12 @@ export const detectorSection = z
         scanRateOverride: z.number().positive().default(5000).describe('SYNs per second above which scan-shaped traffic (many ports) is a flood rather than a port scan.'),
         distributedThreshold: z.number().int().min(1).default(200).describe('SYNs to one victim address:port from many sources, per partition and window (spoofed floods).'),
         distributedMinSources: z.number().int().min(2).default(50).describe('Distinct sources needed for the distributed rule.'),
+        distributedMaxCompletedShare: z
+          .number()
+          .min(0)
+          .max(1)
+          .default(0.5)
+          .describe('Largest share of the distributed rule\'s SYN sources that may also send the victim service ACK-bearing packets (complete their handshakes) for the SYNs to be a flood; above it they are a busy server\'s clients.'),
         severity: severity.default('CRITICAL').describe('Base severity.'),
       })
       .default({})

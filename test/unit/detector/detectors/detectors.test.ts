@@ -55,6 +55,22 @@ describe('detectors on synthetic packets', () => {
     expect(a).toMatchObject({ category: 'syn_flood', src: 'multiple', dst: '10.10.10.10' });
   });
 
+  it('a busy server whose many clients complete their handshakes is no distributed flood', async () => {
+    // 300 new connections in 3 s from 60 clients, each SYN answered and completed (ACK, then
+    // data): the victim-keyed rule sees 300 SYNs from 60 sources, and only the completions
+    // tell a busy server from a flooded one.
+    const ack = (src: string, srcPort: number, tsMs: number) => packet({ src, dst: '10.10.10.10', srcPort, dstPort: 443, tcpFlags: TcpFlag.ACK, ts: tsMs * 1000 });
+    const connections = Array.from({ length: 300 }, (_, i) => {
+      const client = `203.0.113.${i % 60}`;
+      const t = T0 + i * 10;
+      return [syn(client, '10.10.10.10', 443, t, 20000 + i), ack(client, 20000 + i, t + 1), data(client, '10.10.10.10', 443, t + 2, 300, 20000 + i)];
+    }).flat();
+    expect(await run(connections)).toEqual([]);
+    // The same SYNs without their completions are a flood.
+    const [flood] = await run(connections.filter((p) => p.tcpFlags === TcpFlag.SYN));
+    expect(flood).toMatchObject({ category: 'syn_flood', src: 'multiple', dst: '10.10.10.10', dstPort: 443 });
+  });
+
   it('brute force: 30 SYNs to SSH in 30 s', async () => {
     const attempts = Array.from({ length: 30 }, (_, i) => syn('10.0.0.66', '10.0.0.22', 22, T0 + i * 500, 2000 + i));
     expect((await run(attempts)).map((a) => [a.category, a.dstPort])).toEqual([['brute_force', 22]]);

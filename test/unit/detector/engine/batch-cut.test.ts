@@ -35,8 +35,9 @@ const retimed = (packets: Packet[], shiftUs: number): Packet[] => packets.map((p
 /** One data packet of the first packet's source, days later: its key's newest time jumps ahead. */
 const laterData = (packets: Packet[], shiftUs: number): Packet => ({ ...packets[0], ts: packets[0].ts + shiftUs, tcpFlags: TcpFlag.ACK | TcpFlag.PSH, payloadLength: 20 });
 
-async function analyse(packets: Packet[], batchSize: number): Promise<Alert[]> {
-  const analyzer = new PacketAnalyzer(loadConfig({ env: {} }), { batchSize });
+async function analyse(packets: Packet[], batchSize: number, overrides: Record<string, number> = {}): Promise<Alert[]> {
+  const config = loadConfig({ env: {}, overrides });
+  const analyzer = new PacketAnalyzer(config, { batchSize });
   // Chunks of 500 as the capture reader delivers them; batches are cut per partition.
   for (let i = 0; i < packets.length; i += 500) await analyzer.push(packets.slice(i, i + 500));
   await analyzer.finish();
@@ -93,4 +94,41 @@ describe('alerts do not depend on the batch cut when event time steps back', () 
     expect(reference.some((a) => (JSON.parse(a) as Alert).category === 'syn_flood')).toBe(true);
     for (const size of [1, 2]) expect(canonical(await analyse(stream, size)), `batches of ${size}`).toEqual(reference);
   });
+
+  it('counts completions only into an existing victim state, whatever the cut and however little state stays live', async () => {
+    // Clients talk to V before any SYN reaches it (no state: their ACKs must leave none); then
+    // V is a busy server (300 connections from 60 clients, each completed); a minute later a
+    // spoofed flood hits it while the clients' data goes on (completions of sources that sent
+    // no SYN in the window count for nothing). With one live key the victim's state goes
+    // through the store between batches: read back when SYNs ask for it, or as a present-only
+    // key when only ACKs do. One partition, so that it judges the whole flood (each partition
+    // judges its own share of the sources).
+    const t0 = 1_700_000_000_000;
+    const V = '10.10.10.10';
+    const client = (i: number) => `198.51.100.${i % 60}`;
+    const ack = (src: string, srcPort: number, tsMs: number): Packet => ({ ...data(src, V, 443, tsMs, 0, srcPort), tcpFlags: TcpFlag.ACK, payloadLength: 0, ipLength: 40 });
+    const before = Array.from({ length: 120 }, (_, i) => data(client(i), V, 443, t0 + i * 10, 200, 30_000 + i));
+    const busy = Array.from({ length: 300 }, (_, i) => {
+      const t = t0 + 10_000 + i * 10;
+      // Another host's traffic between each SYN and its completion: with one live key, V's state
+      // has left memory when the ACK comes, and only reading it as a present-only key finds it.
+      return [syn(client(i), V, 443, t, 40_000 + i), data('192.0.2.99', '192.0.2.1', 80, t, 50), ack(client(i), 40_000 + i, t + 1), data(client(i), V, 443, t + 2, 300, 40_000 + i)];
+    }).flat();
+    const flood = Array.from({ length: 300 }, (_, i) => {
+      const t = t0 + 70_000 + i * 10;
+      return [syn(`203.0.113.${i % 250}`, V, 443, t, 1024 + i), data(client(i), V, 443, t + 1, 100, 50_000 + (i % 60))];
+    }).flat();
+    const stream = [...before, ...busy, ...flood];
+    const one = { 'detector.partitions': 1 };
+    const reference = canonical(await analyse(stream, 2000, one));
+    const floods = reference.map((a) => JSON.parse(a) as Alert).filter((a) => a.category === 'syn_flood');
+    // One incident, opened by the spoofed flood (its first SYN at t0 + 70 s), not by the busy server.
+    expect(new Set(floods.map((a) => a.id)).size).toBe(1);
+    expect(floods[0]).toMatchObject({ src: 'multiple', dst: V, dstPort: 443 });
+    expect(floods[0].firstSeen).toBeGreaterThanOrEqual(t0 + 70_000);
+    for (const [size, live] of [[1, 0], [7, 0], [250, 0], [1, 1], [2, 1], [3, 1], [7, 1], [250, 1]]) {
+      const config = live === 0 ? one : { ...one, 'detector.analyzeCacheMaxKeys': live };
+      expect(canonical(await analyse(stream, size, config)), `batches of ${size}, ${live || 'default'} live keys`).toEqual(reference);
+    }
+  }, 60_000);
 });
