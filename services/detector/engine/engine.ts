@@ -84,11 +84,14 @@ interface PartitionCache {
   absent: Set<string>;
 }
 
-/** Known-absent keys a partition remembers, at most (then it starts again). */
+/**
+ * Known-absent keys an engine remembers over all its partitions, at most (each partition its
+ * share, and at least 1,000; then it starts again).
+ */
 const MAX_ABSENT = 100_000;
 
-function markAbsent(part: PartitionCache, key: string): void {
-  if (part.absent.size >= MAX_ABSENT) part.absent.clear();
+function markAbsent(part: PartitionCache, key: string, max: number): void {
+  if (part.absent.size >= max) part.absent.clear();
   part.absent.add(key);
 }
 
@@ -316,6 +319,12 @@ export class DetectionEngine {
     return { missing, probed, snapshot: this.store.load({ stream: this.stream, partition }, intelKeys.length === 0 ? stateKeys : [...stateKeys, ...intelKeys]) };
   }
 
+  /** A partition's share of MAX_ABSENT (over the partitions seen, when their number is not known). */
+  private absentMax(partition: number): number {
+    const partitions = this.partitions ?? this.cache.size + (this.cache.has(partition) ? 0 : 1);
+    return Math.max(1_000, Math.floor(MAX_ABSENT / partitions));
+  }
+
   /** Where a partition's state keys live in the store. */
   private statePrefix(partition: number): string {
     return `s:${this.stream}:${partition}:`;
@@ -351,7 +360,7 @@ export class DetectionEngine {
         const raw = snap.values[i];
         if (i >= missing.length && !raw) {
           // A present-only key that is stored nowhere stays absent: nothing is created for it.
-          markAbsent(part, probed[i - missing.length]);
+          markAbsent(part, probed[i - missing.length], this.absentMax(partition));
           continue;
         }
         if (i < missing.length && !raw) part.absent.delete(missing[i]);
@@ -378,7 +387,7 @@ export class DetectionEngine {
       const { writes, deletes } = this.serialise(touchedKeys, touched, prefix, part);
       for (const k of deletes) {
         drop(part, k);
-        markAbsent(part, k);
+        markAbsent(part, k, this.absentMax(partition));
       }
       const leaving = this.overflow(part, partition);
       const committing = this.store.commit({
@@ -654,6 +663,13 @@ export class DetectionEngine {
   get liveKeys(): number {
     let n = 0;
     for (const part of this.cache.values()) n += part.blobs.size;
+    return n;
+  }
+
+  /** Keys known to be stored nowhere, over all partitions (a partition's bound is its share of 100,000, at least 1,000). */
+  get knownAbsentKeys(): number {
+    let n = 0;
+    for (const part of this.cache.values()) n += part.absent.size;
     return n;
   }
 

@@ -43,6 +43,19 @@ describe('DetectionEngine', () => {
     expect(services[0][1].sources[6]).toEqual([0]);
   });
 
+  it('remembers a bounded number of keys known absent', async () => {
+    // 100 partitions: each may remember its share of 100,000 keys, but at least 1,000.
+    const engine = new DetectionEngine(config, new MemoryStore(), 't', { partitions: 100 });
+    const t = 1_700_000_000_000;
+    for (let b = 0; b < 3; b++) {
+      // Data to 600 hosts no SYN reached: 600 present-only keys read and not found per batch.
+      const traffic = Array.from({ length: 600 }, (_, i) => data('198.51.100.1', `10.${b}.${i >> 8}.${i & 255}`, 443, t + b * 1000 + i, 100, 40_000));
+      await engine.process(0, [{ offset: String(b), batch: batch(traffic) }]);
+    }
+    expect(engine.knownAbsentKeys).toBeGreaterThan(0);
+    expect(engine.knownAbsentKeys).toBeLessThanOrEqual(1_000);
+  });
+
   it('does not count a redelivered batch twice and re-emits its stored alerts', async () => {
     const store = new MemoryStore();
     const engine = new DetectionEngine(config, store, 't');
