@@ -208,6 +208,8 @@ export class DistinctWindow<V extends string | number = string | number> {
    * leaves with its value.
    */
   mark(tsMs: number, value: V): boolean {
+    // Every value marked (a client's few ports after its first ACK): nothing to look up.
+    if (this.markedCount === this.vals.length) return false;
     const at = this.positionOf(value);
     if (at < 0 || this.bkt[at] <= Math.floor(tsMs / this.bucketMs) - this.buckets) return false;
     const marks = (this.marks ??= new Array<number>(this.vals.length).fill(0));

@@ -12,10 +12,10 @@
  * many ACKs of ordinary traffic create none) and mark their source in the window of SYN sources;
  * above distributedMaxCompletedShare of marked sources the SYNs are not a flood.
  */
-import { TcpFlag, type Packet } from '../../common/model.ts';
+import type { Packet } from '../../common/model.ts';
 import { AddressKeys, belowEveryThreshold, evidence, judge, PairNames, TCP, tsMs, type Detector, type DetectorContext, type Finding } from '../detector.ts';
 import { BoundedMap, CountWindow, DistinctWindow } from '../windows.ts';
-import { isEchoRequest, isSynOnly } from './probe.ts';
+import { completesHandshake, isEchoRequest, isSynOnly } from './probe.ts';
 
 interface Service {
   hits: CountWindow;
@@ -47,9 +47,6 @@ function serviceOf(p: Packet): string | null {
 function serviceIdle(v: Service, now: number): boolean {
   return v.hits.idle(now) && v.sources.idle(now);
 }
-
-/** Client packets after a handshake (ACK, no SYN or RST), to the victim they may have completed one with. */
-const completesHandshake = (p: Packet): boolean => p.protocol === TCP && (p.tcpFlags & (TcpFlag.ACK | TcpFlag.SYN | TcpFlag.RST)) === TcpFlag.ACK;
 
 export const distributedFlood: Detector<State> = {
   name: 'distributed-flood',

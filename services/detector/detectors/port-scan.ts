@@ -4,13 +4,18 @@
  * without ACK, UDP that is not a reply), so servers answering clients, resolvers answering
  * queries and browsers opening many connections to 443 are not scanners. TCP and UDP ports
  * count apart (a UDP scan is a scan). Ports are counted per victim (vertical): a bot
- * spraying random ports over random Internet hosts is not scanning one of them. Shares the
- * 'probe' incident with syn-flood.ts.
+ * spraying random ports over random Internet hosts is not scanning one of them. A probe that
+ * the source then completes (an ACK-bearing packet to that port: a connection that worked) is
+ * marked; when more than portScan.maxCompletedShare of the ports are marked, the source is a
+ * client of many services (FTP passive data connections, a monitor checking a host), not a
+ * scanner, whose probes mostly meet closed ports (Zeek counts failed attempts only). The
+ * completions arrive through presentKeyOf: only a source with probes in a window has this
+ * state. Shares the 'probe' incident with syn-flood.ts.
  */
 import type { Packet } from '../../common/model.ts';
 import { belowEveryThreshold, evidence, judge, srcKey, tsMs, UDP, type Detector, type DetectorContext, type Finding } from '../detector.ts';
 import { BoundedMap, DistinctWindow } from '../windows.ts';
-import { isTcpProbe, isUdpProbe } from './probe.ts';
+import { completesHandshake, isTcpProbe, isUdpProbe } from './probe.ts';
 
 type State = BoundedMap<DistinctWindow<number>>;
 
@@ -18,6 +23,7 @@ export const portScan: Detector<State> = {
   name: 'port-scan',
   enabled: (c) => c.portScan.enabled,
   keyOf: (p) => (isTcpProbe(p) || isUdpProbe(p) ? srcKey(p) : null),
+  presentKeyOf: (p) => (completesHandshake(p) ? srcKey(p) : null),
   // One port on one victim: below every threshold unless intel could bring it to 1.
   quietFirst: (_p, c) => belowEveryThreshold(c.portScan.threshold, 1),
   create: () => new BoundedMap<DistinctWindow<number>>(64),
@@ -28,12 +34,18 @@ export const portScan: Detector<State> = {
   },
   step(s: State, p: Packet, ctx: DetectorContext): Finding | null {
     const cfg = ctx.config.portScan;
+    if (completesHandshake(p)) {
+      // A completion marks its port on that victim, if it is in the window (no entry is made).
+      s.get(p.dst)?.mark(tsMs(p), p.dstPort);
+      return null;
+    }
     const ports = s.touch(p.dst, newPorts, ctx);
     if (!ports.add(tsMs(p), p.protocol === UDP ? 65536 + p.dstPort : p.dstPort)) return null;
     const n = ports.size;
     if (belowEveryThreshold(cfg.threshold, n)) return null;
     const j = judge(ctx, p.src, cfg.threshold, cfg.severity, n);
     if (n < j.threshold) return null;
+    if (ports.marked > n * cfg.maxCompletedShare) return null;
     if (ctx.absorbed('probe', p.src, 'port_scan', j.severity)) return null;
     return finding(p, ports, n, j, ctx);
   },

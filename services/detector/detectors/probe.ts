@@ -32,3 +32,11 @@ export function isEchoRequest(p: Packet): boolean {
 export function isClientData(p: Packet): boolean {
   return p.protocol === TCP && (p.tcpFlags & TcpFlag.ACK) !== 0 && (p.tcpFlags & TcpFlag.SYN) === 0 && p.payloadLength > 0;
 }
+
+/**
+ * A client packet after a handshake (ACK, no SYN or RST) to the host and port it may have
+ * completed one with: what tells connections that succeed from probes that do not.
+ */
+export function completesHandshake(p: Packet): boolean {
+  return p.protocol === TCP && (p.tcpFlags & (TcpFlag.ACK | TcpFlag.SYN | TcpFlag.RST)) === TcpFlag.ACK;
+}

@@ -454,7 +454,7 @@ export class DetectionEngine {
   private keysOf(messages: BatchMessage[]): Keyed {
     const keys = new Set<string>();
     const asked = new Set<string>();
-    let lastAsked: string | null = null;
+    const lastAsked = new Array<string | null>(this.detectors.length).fill(null);
     const presentKeyers = this.presentKeyers;
     const starts: number[] = [];
     const entities = new Set<string>();
@@ -490,10 +490,11 @@ export class DetectionEngine {
             if (presentKeyOf !== null) {
               k = presentKeyOf(p, ctx);
               if (k !== null) {
-                // A flow's packets ask for the same key one after another.
-                if (k !== lastAsked) {
+                // The packet's own key (a source's) is read anyway; a flow's packets ask for
+                // the same key one after another.
+                if (k !== last && k !== lastAsked[di]) {
                   asked.add(k);
-                  lastAsked = k;
+                  lastAsked[di] = k;
                 }
                 only = 1;
               }
@@ -534,12 +535,13 @@ export class DetectionEngine {
         stepping.t = Math.floor(t);
         let lastKey: string | null = null;
         let blob: LiveBlob | undefined;
+        let present = false;
         for (let di = 0; di < nd; di++, at++) {
           const k = keys[at];
           if (k === null) continue;
           const d = detectors[di];
           if (presentOnly[at] === 1) {
-            this.stepPresent(d, di, k, p, t, blobs.get(k), batchNo, scope, sensor, out);
+            present = true;
             continue;
           }
           if (k !== lastKey) {
@@ -570,6 +572,16 @@ export class DetectionEngine {
           blob!.stepped |= 1 << di;
           const finding = d.step(state, p, ctx);
           if (finding !== null) this.report(finding, p, d, k, blob!, scope, sensor, out);
+        }
+        // Present-only steps come after the packet's keyed ones, so that they find the state
+        // those made (a key's second packet creates its states from the kept first one), in
+        // whatever order the detectors are listed.
+        if (present) {
+          for (let di = 0, a = at - nd; di < nd; di++, a++) {
+            if (presentOnly[a] !== 1) continue;
+            const k = keys[a]!;
+            this.stepPresent(detectors[di], di, k, p, t, k === lastKey ? blob : blobs.get(k), batchNo, scope, sensor, out);
+          }
         }
       }
     }

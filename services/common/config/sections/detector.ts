@@ -52,6 +52,12 @@ export const detectorSection = z
         enabled: z.boolean().default(true).describe('Run the port-scan detector.'),
         threshold: z.number().int().min(1).default(15).describe('Distinct destination ports probed by one source...'),
         windowSeconds: z.number().positive().default(10).describe('...within this many seconds.'),
+        maxCompletedShare: z
+          .number()
+          .min(0)
+          .max(1)
+          .default(0.5)
+          .describe('Largest share of the probed TCP ports whose connections the source went on to complete (ACK-bearing packets to them) for the probes to be a scan; above it they are a client\'s connections (FTP passive data, a monitor checking one host\'s services).'),
         severity: severity.default('HIGH').describe('Base severity.'),
       })
       .default({})

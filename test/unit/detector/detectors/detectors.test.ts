@@ -24,6 +24,19 @@ describe('detectors on synthetic packets', () => {
     expect(a.evidence).toMatchObject({ count: 15, threshold: 15, windowSeconds: 10, unit: 'ports' });
   });
 
+  it('a client whose connections to many ports of one host succeed is no port scanner', async () => {
+    // FTP passive data connections (a new server port per file) or a monitor checking 20
+    // services: SYN, then the handshake's ACK and data to the same port.
+    const ack = (port: number, tsMs: number, srcPort: number) => packet({ src: '10.0.0.5', dst: '10.0.0.9', srcPort, dstPort: port, tcpFlags: TcpFlag.ACK, ts: tsMs * 1000 });
+    const clientOf = (ports: number[]) => ports.flatMap((port, i) => [syn('10.0.0.5', '10.0.0.9', port, T0 + i * 100, 30_000 + i), ack(port, T0 + i * 100 + 1, 30_000 + i), data('10.0.0.5', '10.0.0.9', port, T0 + i * 100 + 2, 200, 30_000 + i)]);
+    const passive = Array.from({ length: 20 }, (_, i) => 50_000 + i);
+    expect(await run(clientOf(passive))).toEqual([]);
+    // A connect scan completes only the few open ports it finds: still a scan.
+    const open = new Set([22, 25, 30]);
+    const connectScan = Array.from({ length: 20 }, (_, i) => 21 + i).flatMap((port, i) => (open.has(port) ? clientOf([port]).map((p) => ({ ...p, ts: p.ts + i * 50_000 })) : [syn('10.0.0.5', '10.0.0.9', port, T0 + i * 50, 30_000 + i)]));
+    expect((await run(connectScan)).map((a) => a.category)).toEqual(['port_scan']);
+  });
+
   it('a server answering many client ports is not a scanner', async () => {
     const replies = Array.from({ length: 200 }, (_, i) => packet({ src: '10.0.0.1', dst: '10.0.0.7', srcPort: 53, dstPort: 30000 + i, protocol: 17, ts: (T0 + i) * 1000 }));
     const synAcks = Array.from({ length: 200 }, (_, i) => packet({ src: '10.0.0.1', dst: '10.0.0.7', srcPort: 80, dstPort: 30000 + i, tcpFlags: TcpFlag.SYN | TcpFlag.ACK, ts: (T0 + i) * 1000 }));
