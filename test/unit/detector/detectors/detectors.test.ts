@@ -37,6 +37,17 @@ describe('detectors on synthetic packets', () => {
     expect((await run(connectScan)).map((a) => a.category)).toEqual(['port_scan']);
   });
 
+  it('counts the completion of a source\'s very first connection (its states are made from its kept first packet)', async () => {
+    // 15 probed ports, the first 8 completed: 8 > 15 x 0.5, no scan. The first SYN is kept
+    // (engine/first-packet.ts) and the port-scan state made only when the ACK comes: the ACK's
+    // present-only step must come after, or port 1's completion is lost and 7 <= 7.5 is a scan.
+    const ack = (port: number, tsMs: number) => packet({ src: '10.0.0.5', dst: '10.0.0.9', srcPort: 30_000 + port, dstPort: port, tcpFlags: TcpFlag.ACK, ts: tsMs * 1000 });
+    const packets = Array.from({ length: 15 }, (_, i) => i + 1).flatMap((port) => (port <= 8 ? [syn('10.0.0.5', '10.0.0.9', port, T0 + port * 10, 30_000 + port), ack(port, T0 + port * 10 + 1)] : [syn('10.0.0.5', '10.0.0.9', port, T0 + port * 10, 30_000 + port)]));
+    expect(await run(packets)).toEqual([]);
+    // With one completion fewer it is a scan.
+    expect((await run(packets.filter((p) => !(p.dstPort === 8 && p.tcpFlags === TcpFlag.ACK)))).map((a) => a.category)).toEqual(['port_scan']);
+  });
+
   it('a server answering many client ports is not a scanner', async () => {
     const replies = Array.from({ length: 200 }, (_, i) => packet({ src: '10.0.0.1', dst: '10.0.0.7', srcPort: 53, dstPort: 30000 + i, protocol: 17, ts: (T0 + i) * 1000 }));
     const synAcks = Array.from({ length: 200 }, (_, i) => packet({ src: '10.0.0.1', dst: '10.0.0.7', srcPort: 80, dstPort: 30000 + i, tcpFlags: TcpFlag.SYN | TcpFlag.ACK, ts: (T0 + i) * 1000 }));
