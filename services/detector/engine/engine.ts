@@ -356,18 +356,23 @@ export class DetectionEngine {
       }
       this.intel.setCached(entities, snap.values.slice(missing.length + probed.length));
       const part: PartitionCache = cached ?? { applied: snap.applied, blobs: new Map(), bytes: 0, absent: new Set() };
-      for (let i = 0; i < missing.length + probed.length; i++) {
-        const raw = snap.values[i];
-        if (i >= missing.length && !raw) {
-          // A present-only key that is stored nowhere stays absent: nothing is created for it.
-          markAbsent(part, probed[i - missing.length], this.absentMax(partition));
-          continue;
-        }
-        if (i < missing.length && !raw) part.absent.delete(missing[i]);
+      const absentMax = this.absentMax(partition);
+      const adopt = (key: string, raw: string | null): void => {
         const blob: Blob = raw ? (JSON.parse(raw) as Blob) : { t: 0, d: {}, i: {} };
         const size = this.durable && raw ? raw.length : 0;
-        part.blobs.set(i < missing.length ? missing[i] : probed[i - missing.length], { raw: blob, live: [], stepped: 0, batch: 0, first: blob.f ? keptPacket(blob.f) : null, size });
+        part.blobs.set(key, { raw: blob, live: [], stepped: 0, batch: 0, first: blob.f ? keptPacket(blob.f) : null, size });
         part.bytes += size;
+      };
+      for (let i = 0; i < missing.length; i++) {
+        const raw = snap.values[i];
+        if (!raw) part.absent.delete(missing[i]);
+        adopt(missing[i], raw);
+      }
+      for (let i = 0; i < probed.length; i++) {
+        const raw = snap.values[missing.length + i];
+        // A present-only key that is stored nowhere stays absent: nothing is created for it.
+        if (raw) adopt(probed[i], raw);
+        else markAbsent(part, probed[i], absentMax);
       }
       const touched: LiveBlob[] = [];
       const touchedKeys: string[] = [];
@@ -387,7 +392,7 @@ export class DetectionEngine {
       const { writes, deletes } = this.serialise(touchedKeys, touched, prefix, part);
       for (const k of deletes) {
         drop(part, k);
-        markAbsent(part, k, this.absentMax(partition));
+        markAbsent(part, k, absentMax);
       }
       const leaving = this.overflow(part, partition);
       const committing = this.store.commit({
@@ -608,12 +613,10 @@ export class DetectionEngine {
       blob.stepped = 0;
     }
     blob.stepped |= 1 << di;
-    const stepping = this.stepping;
-    const incidents = stepping.incidents;
-    stepping.incidents = blob.raw.i;
+    // Present-only steps come last in a packet's fold, and the next keyed step sets it again.
+    this.stepping.incidents = blob.raw.i;
     const finding = d.step(state, p, this.ctx);
     if (finding !== null) this.report(finding, p, d, k, blob, scope, sensor, out);
-    stepping.incidents = incidents;
   }
 
   private report(f: Finding, p: Packet, d: Detector<unknown>, k: string, blob: LiveBlob, scope: string, sensor: { id: string; host: string }, out: FoldOutput): void {

@@ -4,7 +4,6 @@
  */
 import { NO_VLANS, type Packet } from '../../common/model.ts';
 
-
 export function newPacket(linkType: number, length: number, capLength: number, ts: number, ifIndex: number): Packet {
   return {
     ts,
