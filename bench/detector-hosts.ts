@@ -37,7 +37,7 @@ const PARTITIONS = 6;
 const base: Packet = {
   ts: 0, length: 60, capLength: 60, ifIndex: 0, linkType: 1, srcMac: '02:00:00:00:00:01', dstMac: '02:00:00:00:00:02', vlanIds: [], etherType: 0x0800,
   ipVersion: 4, src: '', dst: '', protocol: 6, ttl: 64, ipLength: 40, fragment: false, fragmentOffset: 0, srcPort: 40000, dstPort: 0, tcpFlags: TcpFlag.SYN, tcpSeq: 0,
-  tcpAck: 0, tcpWindow: 0, payloadLength: 0, icmpType: 0, icmpCode: 0, arp: null, dns: null, tlsSni: null, httpHost: null, communityId: null, decodeFlags: 0,
+  tcpAck: 0, tcpWindow: 0, payloadLength: 0, icmpType: 0, icmpCode: 0, arp: null, dns: null, tlsSni: null, httpHost: null, communityId: null, decodeFlags: 0, smbRpc: null,
 };
 const ip = (n: number) => `10.${(n >> 16) & 255}.${(n >> 8) & 255}.${n & 255}`;
 const T0 = 1_700_000_000_000;

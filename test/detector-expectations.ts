@@ -7,8 +7,11 @@
  * Benign captures yield nothing.
  */
 export interface Expectation {
-  /** Categories of the incidents we report (latest revision per id), each with its attacker. */
-  expect: Array<{ category: string; attacker: string }>;
+  /**
+   * Categories of the incidents we report (latest revision per id), each with its attacker, and
+   * the ATT&CK technique an incident of that attacker names in its evidence, where it names one.
+   */
+  expect: Array<{ category: string; attacker: string; technique?: string }>;
   why: string;
 }
 
@@ -68,13 +71,17 @@ export const EXPECTATIONS: Record<string, Expectation> = {
     expect: [{ category: 'icmp_flood', attacker: 'ff02::1' }],
     why: 'Manifest: conditional. We count ICMPv6 echo requests (type 128): 1000 at one target from one (spoofed multicast) source is a flood.',
   },
+  'lateral/psexec_add_user_smb2.pcap': {
+    expect: [{ category: 'lateral_movement', attacker: '192.168.10.31', technique: 'T1021.002' }],
+    why: 'Manifest: fire (SMB sessions). Two SMB/RPC hosts would stay under our fan-out threshold (three); the tree connect to ADMIN$ is remote execution, an incident at once.',
+  },
   'lateral/psexec_smb_svcctl_midstream.pcapng': {
-    expect: [{ category: 'lateral_movement', attacker: '172.16.66.1' }],
-    why: 'Manifest: conditional (no SYNs). Our rule is session based (client data on SMB), so mid-stream captures fire.',
+    expect: [{ category: 'lateral_movement', attacker: '172.16.66.1', technique: 'T1021.002' }],
+    why: 'Manifest: conditional (no SYNs). Our rule reads sessions (client data): the ADMIN$ tree connect and the svcctl bind in the capture are remote execution, so it fires mid-stream.',
   },
   'lateral/wmi_processcallcreate_dcerpc.pcapng': {
-    expect: [{ category: 'lateral_movement', attacker: '172.16.66.1' }],
-    why: 'Manifest: conditional on 135/DCOM being an admin port; RPC is in our set (the issue lists it). The DCOM callback also makes 172.16.66.36 a source of an RPC session.',
+    expect: [{ category: 'lateral_movement', attacker: '172.16.66.1', technique: 'T1021.003' }],
+    why: 'Manifest: conditional on 135/DCOM being an admin port. RPC is in our set but routine for Windows clients (three hosts needed); the DCOM activation bind (ISystemActivator) on 135 is remote execution.',
   },
   'portscan/nmap_syn_scan_scanme_1000ports.pcapng': {
     expect: [{ category: 'port_scan', attacker: '172.16.0.8' }],

@@ -85,6 +85,11 @@ export interface Packet {
   httpHost: string | null;
   communityId: string | null;
   decodeFlags: number;
+  /**
+   * The Windows remote-administration request the packet starts (sensor/decode/smb-rpc.ts):
+   * 'share:<NAME>' (SMB2 TREE_CONNECT) or 'bind:<uuid>' (DCE-RPC bind); null otherwise.
+   */
+  smbRpc: string | null;
 }
 
 export interface PacketBatch {

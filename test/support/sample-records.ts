@@ -35,6 +35,7 @@ export function samplePacket(overrides: Partial<Packet> = {}): Packet {
     httpHost: null,
     communityId: null,
     decodeFlags: 0,
+    smbRpc: null,
     ...overrides,
   };
 }

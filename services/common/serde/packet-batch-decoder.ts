@@ -26,8 +26,8 @@ const NOT_HANDLED = new Error('bytes not handled by the PacketBatch decoder');
 
 /** avsc's LongType accepts |n| <= 2^53 - 2 (isSafeLong). */
 const MAX_LONG = 9007199254740990;
-/** The fewest bytes one encoded Packet can take (32 one-byte fields and lengths). */
-const PACKET_MIN_BYTES = 32;
+/** The fewest bytes one encoded Packet can take (33 one-byte fields and lengths). */
+const PACKET_MIN_BYTES = 33;
 
 let buf: Buffer = Buffer.alloc(0);
 /** A view of buf (same indexes): four-byte reads for hashing and comparing strings. */
@@ -122,6 +122,7 @@ function readPacket(): Packet {
     httpHost: readUnionBranch() ? readString() : null,
     communityId: readUnionBranch() ? readString() : null,
     decodeFlags: readInt(),
+    smbRpc: readUnionBranch() ? readString() : null,
   };
   if (pos > end) throw NOT_HANDLED;
   return p;

@@ -31,7 +31,7 @@ const MAX_LONG = 9007199254740990;
  * Upper bound of the bytes of one Packet without its string contents: 10 per long, 5 per int
  * and per length/count varint, with the ARP and DNS records and every union present.
  */
-const PACKET_FIXED_MAX = 320;
+const PACKET_FIXED_MAX = 330;
 const EMPTY = Buffer.alloc(0);
 
 let scratch = Buffer.allocUnsafe(1 << 20);
@@ -208,6 +208,8 @@ function packetBound(p: Packet): number {
   if (httpHost !== null) chars += len(httpHost);
   const communityId = p.communityId;
   if (communityId !== null) chars += len(communityId);
+  const smbRpc = p.smbRpc;
+  if (smbRpc !== null) chars += len(smbRpc);
   // A UTF-16 code unit is at most 3 UTF-8 bytes (a surrogate pair: 4 bytes for 2 units).
   return PACKET_FIXED_MAX + 5 * vlanIds.length + 3 * chars;
 }
@@ -329,6 +331,7 @@ function writePacket(b: Buffer, pos: number, p: Packet): number {
   if (v !== (v | 0)) throw UNENCODABLE;
   for (m = ((v << 1) ^ (v >> 31)) >>> 0; m > 0x7f; m >>>= 7) b[pos++] = (m & 0x7f) | 0x80;
   b[pos++] = m;
+  pos = optionalStr(b, pos, p.smbRpc);
   return pos;
 }
 

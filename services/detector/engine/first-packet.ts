@@ -14,7 +14,7 @@ import type { Packet } from '../../common/model.ts';
 const FIELDS = [
   'ts', 'length', 'capLength', 'ifIndex', 'linkType', 'srcMac', 'dstMac', 'vlanIds', 'etherType', 'ipVersion', 'src', 'dst', 'protocol', 'ttl', 'ipLength',
   'fragment', 'fragmentOffset', 'srcPort', 'dstPort', 'tcpFlags', 'tcpSeq', 'tcpAck', 'tcpWindow', 'payloadLength', 'icmpType', 'icmpCode', 'tlsSni', 'httpHost',
-  'communityId', 'decodeFlags',
+  'communityId', 'decodeFlags', 'smbRpc',
 ] as const satisfies ReadonlyArray<keyof Packet>;
 
 /** Fails to compile when Packet gains a field that FIELDS does not keep. */
@@ -35,6 +35,7 @@ export function keepPacket(p: Packet): KeptPacket {
 
 export function keptPacket(values: KeptPacket): Packet {
   const p: Record<string, unknown> = { arp: null, dns: null };
-  for (let i = 0; i < FIELDS.length; i++) p[FIELDS[i]] = values[i];
+  // A packet kept before a field was added has fewer values: the rest are absent (null).
+  for (let i = 0; i < FIELDS.length; i++) p[FIELDS[i]] = i < values.length ? values[i] : null;
   return p as unknown as Packet;
 }

@@ -38,6 +38,7 @@ export function newPacket(linkType: number, length: number, capLength: number, t
     httpHost: null,
     communityId: null,
     decodeFlags: 0,
+    smbRpc: null,
   };
 }
 
@@ -78,4 +79,5 @@ export function resetPacket(p: Packet, linkType: number, length: number, capLeng
   p.httpHost = null;
   p.communityId = null;
   p.decodeFlags = 0;
+  p.smbRpc = null;
 }

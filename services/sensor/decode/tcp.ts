@@ -1,10 +1,12 @@
 /**
  * TCP: ports, flags, raw sequence numbers, window and payload length; then the first bytes of
- * the payload for DNS over TCP, a TLS ClientHello SNI or an HTTP request Host.
+ * the payload for DNS over TCP, a TLS ClientHello SNI, an HTTP request Host, or an SMB2 share
+ * or DCE-RPC interface a Windows client asks for.
  */
 import { DecodeFlag, type Packet } from '../../common/model.ts';
 import { decodeDns } from './dns.ts';
 import { decodeHttpHost } from './http-host.ts';
+import { decodeSmbRpc } from './smb-rpc.ts';
 import { decodeTlsSni } from './tls-sni.ts';
 import { u16be, u32be } from './bytes.ts';
 
@@ -46,4 +48,6 @@ export function decodeTcp(p: Packet, buf: Buffer, off: number, end: number, l4Le
   const first = buf[payload];
   if (first === 0x16) decodeTlsSni(p, buf, payload, end);
   else if (first >= 0x41 && first <= 0x5a) decodeHttpHost(p, buf, payload, end);
+  // A DCE-RPC request header (version 5) on any port, or a NetBIOS session message to SMB.
+  else if (first === 0x05 || (first === 0x00 && (dstPort === 445 || dstPort === 139))) decodeSmbRpc(p, buf, payload, end);
 }

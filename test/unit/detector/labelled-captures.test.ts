@@ -55,6 +55,7 @@ describe('labelled captures', () => {
         const candidates = special ? [w.attacker] : attackerEntities(entry.attacker);
         const match = incidents.filter((a) => a.category === w.category && candidates.some((c) => involves(a, c)));
         expect(match.length, `${w.category} naming ${candidates.join(' or ')}`).toBeGreaterThan(0);
+        if ('technique' in w) expect(match.map((a) => a.evidence.details.technique)).toContain(w.technique);
       }
       if (entry.category === 'benign' || entry.category === 'linktypes') expect(incidents).toEqual([]);
     });

@@ -5,7 +5,7 @@ export function packet(over: Partial<Packet>): Packet {
   return {
     ts: 0, length: 60, capLength: 60, ifIndex: 0, linkType: 1, srcMac: '02:00:00:00:00:01', dstMac: '02:00:00:00:00:02', vlanIds: [], etherType: 0x0800,
     ipVersion: 4, src: '', dst: '', protocol: 6, ttl: 64, ipLength: 40, fragment: false, fragmentOffset: 0, srcPort: 0, dstPort: 0, tcpFlags: 0, tcpSeq: 0,
-    tcpAck: 0, tcpWindow: 0, payloadLength: 0, icmpType: 0, icmpCode: 0, arp: null, dns: null, tlsSni: null, httpHost: null, communityId: null, decodeFlags: 0,
+    tcpAck: 0, tcpWindow: 0, payloadLength: 0, icmpType: 0, icmpCode: 0, arp: null, dns: null, tlsSni: null, httpHost: null, communityId: null, decodeFlags: 0, smbRpc: null,
     ...over,
   };
 }

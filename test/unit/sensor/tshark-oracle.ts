@@ -18,6 +18,10 @@
  *  - TLS SNI that tshark cannot show with desegmentation off (see sniBeyondTshark).
  *  - TLS SNI of QUIC (UDP) Initial packets: tshark decrypts QUIC Initials; the sensor does
  *    not decrypt anything, so SNI is compared on TCP only.
+ *  - smbRpc: tshark's SMB2 tree connect request path (smb2.tree, its last component upper
+ *    case) or DCE-RPC bind / alter-context interface (dcerpc.cn_bind_to_uuid, the first). A
+ *    bind longer than its segment shows no interface in tshark (no partial PDU with
+ *    desegmentation off); we read it from the segment's first 48 bytes, so it is not compared.
  */
 import { execFile } from 'node:child_process';
 import type { Packet } from '../../../services/common/model.ts';
@@ -59,6 +63,12 @@ export const TSHARK_FIELDS = [
   'tcp.len',
   'tls.record.length',
   'tls.handshake.extensions_server_name',
+  'smb2.cmd',
+  'smb2.flags.response',
+  'smb2.tree',
+  'dcerpc.pkt_type',
+  'dcerpc.cn_bind_to_uuid',
+  'dcerpc.cn_frag_len',
 ] as const;
 
 type FieldName = (typeof TSHARK_FIELDS)[number];
@@ -166,6 +176,20 @@ function sniBeyondTshark(row: TsharkRow, protocols: string): boolean {
   return Number(record) + 5 > Number(first(row['tcp.len']) ?? '0');
 }
 
+/**
+ * What tshark shows as Packet.smbRpc: the first bind or alter-context interface, else the first
+ * tree connect request's share ('' for none); null where tshark cannot show it (see above).
+ */
+function tsharkSmbRpc(row: TsharkRow): string | null {
+  const bind = row['dcerpc.pkt_type'].findIndex((t) => t === '11' || t === '14');
+  const uuid = first(row['dcerpc.cn_bind_to_uuid']);
+  if (bind >= 0 && uuid !== undefined) return `bind:${uuid}`;
+  if (bind >= 0 && Number(row['dcerpc.cn_frag_len'][bind]) > Number(first(row['tcp.len']) ?? '0')) return null;
+  const connect = row['smb2.cmd'].findIndex((c, i) => c === '3' && row['smb2.flags.response'][i] === '0');
+  const tree = row['smb2.tree'][connect];
+  return connect >= 0 && tree !== undefined ? `share:${tree.slice(tree.lastIndexOf('\\') + 1).toUpperCase()}` : '';
+}
+
 /** The first difference between our packet and tshark's row, or null. */
 export function comparePacket(p: Packet, row: TsharkRow): Mismatch | null {
   const frame = Number(first(row['frame.number']));
@@ -251,6 +275,9 @@ export function comparePacket(p: Packet, row: TsharkRow): Mismatch | null {
       checks.push(() => diff('tls.handshake.extensions_server_name', p.tlsSni ?? '', sni ?? ''));
     }
   }
+
+  const smbRpc = p.protocol === 6 ? tsharkSmbRpc(row) : null;
+  if (smbRpc !== null) checks.push(() => diff('smbRpc (smb2.tree / dcerpc.cn_bind_to_uuid)', p.smbRpc ?? '', smbRpc));
 
   for (const check of checks) {
     const m = check();

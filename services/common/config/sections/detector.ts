@@ -176,14 +176,15 @@ export const detectorSection = z
       .object({
         enabled: z.boolean().default(true).describe('Run the lateral-movement detector.'),
         windowSeconds: z.number().positive().default(3600).describe('Window of the fan-out score.'),
-        threshold: z.number().positive().default(1).describe('Score at which it fires: the sum of the weights of new (destination, service) pairs in the window.'),
+        threshold: z.number().positive().default(1).describe('Score at which it fires: the sum, over the internal hosts a source used in the window, of the heaviest weight each was used for.'),
         weights: z
           .object({
-            smb: z.number().nonnegative().default(1).describe('Weight of a new SMB (139/445) session.'),
-            rpc: z.number().nonnegative().default(1).describe('Weight of a new RPC/DCOM (135) session.'),
-            rdp: z.number().nonnegative().default(1).describe('Weight of a new RDP (3389) session.'),
-            winrm: z.number().nonnegative().default(1).describe('Weight of a new WinRM (5985/5986) session.'),
-            ssh: z.number().nonnegative().default(0.2).describe('Weight of a new SSH (22) session: routine for admins, so five new hosts are needed.'),
+            execution: z.number().nonnegative().default(1).describe('Weight of remote execution on a host: a tree connect to an admin share (ADMIN$, C$) or a DCE-RPC bind to svcctl, the task scheduler, DCOM activation or WMI.'),
+            smb: z.number().nonnegative().default(0.34).describe('Weight of an SMB (139/445) session: every Windows client uses its domain controllers and file servers, so three hosts are needed.'),
+            rpc: z.number().nonnegative().default(0.34).describe('Weight of an RPC/DCOM (135) session: as routine as SMB for Windows clients, so three hosts are needed.'),
+            rdp: z.number().nonnegative().default(1).describe('Weight of an RDP (3389) session.'),
+            winrm: z.number().nonnegative().default(1).describe('Weight of a WinRM (5985/5986) session.'),
+            ssh: z.number().nonnegative().default(0.2).describe('Weight of an SSH (22) session: routine for admins, so five new hosts are needed.'),
           })
           .default({})
           .describe('Weights per admin protocol.'),

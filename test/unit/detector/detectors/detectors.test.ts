@@ -114,9 +114,35 @@ describe('detectors on synthetic packets', () => {
     expect(await run(lan)).toEqual([]);
   });
 
-  it('lateral movement: one SMB session fires, one SSH session does not', async () => {
-    expect((await run([data('10.0.0.31', '10.0.0.10', 445, T0)])).map((a) => a.category)).toEqual(['lateral_movement']);
+  it('lateral movement: one RDP session fires, one SSH session does not', async () => {
+    expect((await run([data('10.0.0.31', '10.0.0.10', 3389, T0)])).map((a) => a.category)).toEqual(['lateral_movement']);
     expect(await run([data('10.0.0.31', '10.0.0.10', 22, T0)])).toEqual([]);
+  });
+
+  it('lateral movement: a Windows client using its domain controller and file server is not, SMB to a third host or remote execution is', async () => {
+    // The client's routine: SMB and RPC to the domain controller, SMB to the file server, IPC$ on both.
+    const routine = [
+      data('10.0.0.31', '10.0.0.10', 445, T0),
+      data('10.0.0.31', '10.0.0.10', 135, T0 + 10),
+      { ...data('10.0.0.31', '10.0.0.10', 445, T0 + 20), smbRpc: 'share:IPC$' },
+      { ...data('10.0.0.31', '10.0.0.10', 445, T0 + 30), smbRpc: 'bind:12345778-1234-abcd-ef00-0123456789ab' }, // lsarpc
+      data('10.0.0.31', '10.0.0.20', 445, T0 + 40),
+      { ...data('10.0.0.31', '10.0.0.20', 445, T0 + 50), smbRpc: 'share:PROJECTS' },
+    ];
+    expect(await run(routine)).toEqual([]);
+    const [fanOut] = await run([...routine, data('10.0.0.31', '10.0.0.40', 445, T0 + 60)]);
+    expect(fanOut).toMatchObject({ category: 'lateral_movement', src: '10.0.0.31', dst: '10.0.0.40', evidence: { count: 1.02, threshold: 1 } });
+    expect(fanOut.evidence.details.hosts.split(',').sort()).toEqual(['10.0.0.10', '10.0.0.20', '10.0.0.40']);
+    // PsExec on the file server: ADMIN$, then the service control manager over a pipe or a dynamic RPC port.
+    for (const smbRpc of ['share:ADMIN$', 'share:C$', 'bind:367abb81-9844-35f1-ad32-98f038001003', 'bind:000001a0-0000-0000-c000-000000000046']) {
+      const port = smbRpc.startsWith('bind:0') ? 49670 : 445;
+      const [exec] = await run([...routine, { ...data('10.0.0.31', '10.0.0.20', port, T0 + 60), smbRpc }]);
+      expect(exec, smbRpc).toMatchObject({ category: 'lateral_movement', src: '10.0.0.31', dst: '10.0.0.20', evidence: { count: 1.34 } });
+      expect(exec.evidence.details.technique).toMatch(/^T1(021\.00[23]|569\.002)$/);
+    }
+    // The same requests from outside the internal networks, or answered by the server, are not.
+    expect(await run([{ ...data('203.0.113.5', '10.0.0.20', 445, T0), smbRpc: 'share:ADMIN$' }])).toEqual([]);
+    expect(await run([{ ...data('10.0.0.31', '10.0.0.20', 49670, T0), srcPort: 445, smbRpc: 'share:ADMIN$' }])).toEqual([]);
   });
 
   it('DNS tunnelling: many unique TXT names under one domain; one long name is not a tunnel', async () => {

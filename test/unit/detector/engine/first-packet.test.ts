@@ -19,6 +19,7 @@ import { unknownVerdict } from '../../../../services/detector/intel/tiers.ts';
 import { CidrSet } from '../../../../services/detector/net.ts';
 import { openCaptureFile } from '../../../../services/sensor/capture-source.ts';
 import { syn } from '../packets.ts';
+import { keepPacket, keptPacket } from '../../../../services/detector/engine/first-packet.ts';
 import { runPartitioned } from './partitioned-run.ts';
 
 const PCAPS = process.env.NETSENTINEL_PCAPS ?? join(import.meta.dirname, '../../../../../shared/pcaps');
@@ -90,12 +91,19 @@ describe('keeping a new key\'s first packet', () => {
     const stored = (key: string) => JSON.parse((store as unknown as { entries: Map<string, { value: string }> }).entries.get(key)!.value) as { d: Record<string, unknown>; f?: unknown[] };
     const one = stored(`s:t:0:src:${first[0].src}`);
     expect(one.d).toEqual({});
-    expect(one.f).toHaveLength(30);
+    expect(one.f).toHaveLength(31);
     // The source's second SYN, after its blob left memory: the four detectors' state, built from both.
     await engine.process(0, [{ offset: '1', batch: { sensorId: 's', sensorHost: 'h', batchSeq: 1, packets: [syn(first[0].src, '10.10.10.10', 81, t0 + 400, 5000)] } }]);
     const both = stored(`s:t:0:src:${first[0].src}`);
     expect(both.f).toBeUndefined();
     expect(Object.keys(both.d).sort()).toEqual(['beacon', 'host-sweep', 'port-scan', 'syn-flood']);
     expect(JSON.stringify(both.d['port-scan'])).toContain('[80,81]');
+  });
+
+  it('revives a packet kept before Packet.smbRpc existed (30 values) with smbRpc null', () => {
+    const p = syn('198.18.0.1', '10.10.10.10', 80, 1_700_000_000_000, 1024);
+    const kept = keepPacket({ ...p, smbRpc: 'share:ADMIN$' });
+    expect(keptPacket(kept)).toEqual({ ...p, smbRpc: 'share:ADMIN$' });
+    expect(keptPacket(kept.slice(0, 30))).toEqual({ ...p, smbRpc: null });
   });
 });
