@@ -18,7 +18,8 @@ import { loadConfig } from '../services/common/config/load.ts';
 import { TcpFlag, type Packet } from '../services/common/model.ts';
 import { createRedisStore } from '../services/common/state/redis-store.ts';
 import { DetectionEngine } from '../services/detector/engine/engine.ts';
-import { partitionOf } from '../services/detector/engine/partition-key.ts';
+import { victimCopyOf } from '../services/sensor/decode/packet-record.ts';
+import { PacketRouter } from '../services/sensor/packet-router.ts';
 import { rerunInHeapCappedThread } from './heap-capped-thread.ts';
 
 if (isMainThread && process.argv.includes('--thread')) await rerunInHeapCappedThread(import.meta.url);
@@ -37,7 +38,7 @@ const PARTITIONS = 6;
 const base: Packet = {
   ts: 0, length: 60, capLength: 60, ifIndex: 0, linkType: 1, srcMac: '02:00:00:00:00:01', dstMac: '02:00:00:00:00:02', vlanIds: [], etherType: 0x0800,
   ipVersion: 4, src: '', dst: '', protocol: 6, ttl: 64, ipLength: 40, fragment: false, fragmentOffset: 0, srcPort: 40000, dstPort: 0, tcpFlags: TcpFlag.SYN, tcpSeq: 0,
-  tcpAck: 0, tcpWindow: 0, payloadLength: 0, icmpType: 0, icmpCode: 0, arp: null, dns: null, tlsSni: null, httpHost: null, communityId: null, decodeFlags: 0, smbRpc: null,
+  tcpAck: 0, tcpWindow: 0, payloadLength: 0, icmpType: 0, icmpCode: 0, arp: null, dns: null, tlsSni: null, httpHost: null, communityId: null, decodeFlags: 0, smbRpc: null, victimCopy: false,
 };
 const ip = (n: number) => `10.${(n >> 16) & 255}.${(n >> 8) & 255}.${n & 255}`;
 const T0 = 1_700_000_000_000;
@@ -66,13 +67,19 @@ async function flush(part: number): Promise<void> {
   pending[part] = [];
   await engine.process(part, [{ offset: String(offsets[part]++), batch }]);
 }
+const router = new PacketRouter(PARTITIONS);
 for (let h = 0; h < hosts; h++) {
   // Hosts spread over 100 s of event time: all of them stay inside the detectors' windows.
   for (const p of packetsOf(h, T0 + Math.floor((h / hosts) * 100_000))) {
-    const part = partitionOf(p, PARTITIONS);
+    const part = router.partitionOf(p);
     pending[part].push(p);
     packets++;
     if (pending[part].length >= 2000) await flush(part);
+    const victimPart = router.victimPartitionOf(p);
+    if (victimPart >= 0) {
+      pending[victimPart].push(victimCopyOf(p));
+      if (pending[victimPart].length >= 2000) await flush(victimPart);
+    }
   }
 }
 for (let part = 0; part < PARTITIONS; part++) if (pending[part].length > 0) await flush(part);

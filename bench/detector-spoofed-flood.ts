@@ -24,7 +24,7 @@ function synFrom(h: number): Packet {
     ts: (T0 + Math.floor((h * 3_600_000) / sources)) * 1000, length: 60, capLength: 60, ifIndex: 0, linkType: 1, srcMac: '02:00:00:00:00:01', dstMac: '02:00:00:00:00:02',
     vlanIds: [], etherType: 0x0800, ipVersion: 4, src: address(h + 1), dst: '10.10.10.10', protocol: 6, ttl: 64, ipLength: 40, fragment: false, fragmentOffset: 0,
     srcPort: 1024 + (h % 60_000), dstPort: 25565, tcpFlags: TcpFlag.SYN, tcpSeq: h, tcpAck: 0, tcpWindow: 0, payloadLength: 0, icmpType: -1, icmpCode: -1,
-    arp: null, dns: null, tlsSni: null, httpHost: null, communityId: null, decodeFlags: 0, smbRpc: null,
+    arp: null, dns: null, tlsSni: null, httpHost: null, communityId: null, decodeFlags: 0, smbRpc: null, victimCopy: false,
   };
 }
 

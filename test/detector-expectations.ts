@@ -117,7 +117,7 @@ export const EXPECTATIONS: Record<string, Expectation> = {
   },
   'synflood/syn_flood_spoofed_random_sources_stopddos.pcap': {
     expect: [{ category: 'syn_flood', attacker: '10.10.10.10' }],
-    why: 'Manifest: no_fire (a per-source rule is blind to it). Our victim-keyed rule fires (src "multiple", dst the victim); one incident per partition carrying a share of the sources.',
+    why: 'Manifest: no_fire (a per-source rule is blind to it). Our victim-keyed rule fires (src "multiple", dst the victim); one incident, judged on the victim copies of the SYNs of all its sources, in the partition of the victim.',
   },
   'tor/tor_client_tls_ndpi.pcap': {
     expect: [{ category: 'tor_usage', attacker: '192.168.1.252' }],

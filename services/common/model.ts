@@ -90,6 +90,12 @@ export interface Packet {
    * 'share:<NAME>' (SMB2 TREE_CONNECT) or 'bind:<uuid>' (DCE-RPC bind); null otherwise.
    */
   smbRpc: string | null;
+  /**
+   * True for the copy of a packet that the sensor also sends to its destination's partition
+   * (sensor/victim-copies.ts), read only by the detectors that judge a victim (distributed
+   * floods); false for the packet itself, in its source's partition.
+   */
+  victimCopy: boolean;
 }
 
 export interface PacketBatch {

@@ -1,16 +1,16 @@
 /**
  * `analyze`: reads capture files with the sensor's reader and runs the same DetectionEngine as
  * the workers, with the in-memory StateStore, partitioning packets exactly as the sensor does
- * for Kafka (engine/partition-key.ts) so the alerts are the ones the distributed pipeline
- * gives for the same capture.
+ * for Kafka (sensor/batcher.ts: by source, with victim copies to their destination's partition)
+ * so the alerts are the ones the distributed pipeline gives for the same capture.
  */
 import type { Config } from '../common/config/schema.ts';
 import type { Alert, Packet } from '../common/model.ts';
 import { MemoryStore } from '../common/state/memory-store.ts';
 import { openCaptureFile } from '../sensor/capture-source.ts';
 import { DetectionEngine } from './engine/engine.ts';
-import { partitionForKey } from '../common/bus/partitioner.ts';
-import { packetKey } from '../sensor/batcher.ts';
+import { victimCopyOf } from '../sensor/decode/packet-record.ts';
+import { PacketRouter } from '../sensor/packet-router.ts';
 
 export interface AnalyzeProgress {
   file: string;
@@ -50,8 +50,8 @@ export class PacketAnalyzer {
   private readonly pending: Packet[][];
   private readonly offsets: number[];
   private readonly latest = new Map<string, Alert>();
-  /** Partition of each packet key (murmur2 over the key's bytes, once per key). */
-  private readonly partitionOfKey = new Map<string, number>();
+  /** The sensor's partitioning, victim copies included. */
+  private readonly router: PacketRouter;
   readonly alerts: Alert[] = [];
   packets = 0;
 
@@ -68,25 +68,26 @@ export class PacketAnalyzer {
       partitions: config.detector.partitions,
     });
     const n = config.detector.partitions;
+    this.router = new PacketRouter(n);
     this.pending = Array.from({ length: n }, () => []);
     this.offsets = Array.from({ length: n }, () => -1);
   }
 
   async push(packets: Packet[]): Promise<void> {
     const size = this.options.batchSize ?? this.config.sensor.batchMaxPackets;
-    const n = this.pending.length;
+    const router = this.router;
     for (const p of packets) {
-      // The sensor's partitioning (engine/partition-key.ts), memoised per key.
-      const key = packetKey(p);
-      let part = this.partitionOfKey.get(key);
-      if (part === undefined) {
-        if (this.partitionOfKey.size >= 200_000) this.partitionOfKey.clear();
-        part = partitionForKey(key, n);
-        this.partitionOfKey.set(key, part);
-      }
+      // The sensor's partitioning and victim copies (sensor/batcher.ts).
+      const part = router.partitionOf(p);
       const queue = this.pending[part];
       queue.push(p);
       if (queue.length >= size) await this.flush(part);
+      const victimPart = router.victimPartitionOf(p);
+      if (victimPart >= 0) {
+        const victimQueue = this.pending[victimPart];
+        victimQueue.push(victimCopyOf(p));
+        if (victimQueue.length >= size) await this.flush(victimPart);
+      }
     }
     this.packets += packets.length;
   }

@@ -69,6 +69,13 @@ export interface Detector<S = unknown> {
    * over), so the result stays independent of how the stream is cut into batches. Absent: none.
    */
   presentKeyOf?(p: Packet, ctx: DetectorContext): string | null;
+  /**
+   * True for a detector that judges victims: it is given only the victim copies of packets
+   * (Packet.victimCopy: SYNs, echo requests and handshake completions, which the sensor also
+   * sends to the partition of their destination), and every other detector only the packets
+   * themselves. Absent: false.
+   */
+  readonly readsVictimCopies?: boolean;
   create(ctx: DetectorContext): S;
   revive(json: unknown, ctx: DetectorContext): S;
   step(state: S, p: Packet, ctx: DetectorContext): Finding | null;

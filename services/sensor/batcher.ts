@@ -4,11 +4,12 @@
  * same partition, in capture order. Packets are Avro-encoded as they are added (a group holds
  * bytes, not Packet objects: the decoded packets die young, which keeps the heap small). A group
  * is emitted when it holds batchMaxPackets packets, or batchMaxBytes encoded bytes, or when its
- * first packet waited batchMaxDelayMs.
+ * first packet waited batchMaxDelayMs. SYNs, echo requests and handshake completions also go,
+ * as victim copies (victim-copies.ts), to the partition of their destination.
  */
-import { partitionForKey } from '../common/bus/partitioner.ts';
 import type { Packet } from '../common/model.ts';
 import { PacketBatchBody } from '../common/serde/packet-batch-encoder.ts';
+import { packetKey, PacketRouter } from './packet-router.ts';
 
 export interface BatcherOptions {
   partitions: number;
@@ -30,37 +31,33 @@ interface Group {
   since: number;
 }
 
-const KEY_CACHE_LIMIT = 1 << 16;
-
-export function packetKey(p: Packet): string {
-  if (p.src !== '') return p.src;
-  if (p.arp !== null) return p.arp.senderIp;
-  return p.srcMac;
-}
-
 export class Batcher {
   private readonly groups: Group[];
-  private readonly partitionOfKey = new Map<string, number>();
+  private readonly router: PacketRouter;
   private readonly now: () => number;
 
   constructor(private readonly options: BatcherOptions) {
     this.groups = Array.from({ length: options.partitions }, () => ({ key: '', body: new PacketBatchBody(), since: 0 }));
+    this.router = new PacketRouter(options.partitions);
     this.now = options.now ?? Date.now;
-  }
-
-  partitionOf(key: string): number {
-    let partition = this.partitionOfKey.get(key);
-    if (partition === undefined) {
-      partition = partitionForKey(key, this.options.partitions);
-      if (this.partitionOfKey.size >= KEY_CACHE_LIMIT) this.partitionOfKey.clear();
-      this.partitionOfKey.set(key, partition);
-    }
-    return partition;
   }
 
   add(p: Packet): void {
     const key = packetKey(p);
-    const partition = this.partitionOf(key);
+    this.addTo(this.router.partitionOfKey(key), key, p);
+    const victimPartition = this.router.victimPartitionOf(p);
+    if (victimPartition >= 0) {
+      // Encoded at once, so the packet itself serves as the copy for the time of one add.
+      p.victimCopy = true;
+      try {
+        this.addTo(victimPartition, p.dst, p);
+      } finally {
+        p.victimCopy = false;
+      }
+    }
+  }
+
+  private addTo(partition: number, key: string, p: Packet): void {
     const group = this.groups[partition];
     const body = group.body;
     if (body.count === 0) {
@@ -85,9 +82,10 @@ export class Batcher {
     for (let i = 0; i < this.groups.length; i++) if (this.groups[i].body.count > 0) this.emit(i);
   }
 
+  /** Packets waiting in groups (victim copies not counted). */
   get pendingPackets(): number {
     let n = 0;
-    for (const g of this.groups) n += g.body.count;
+    for (const g of this.groups) n += g.body.count - g.body.victimCopies;
     return n;
   }
 

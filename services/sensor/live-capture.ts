@@ -166,7 +166,7 @@ export async function runLiveCapture(o: LiveCaptureOptions): Promise<LiveCapture
     maxPackets: config.sensor.batchMaxPackets,
     maxBytes: config.sensor.batchMaxBytes,
     maxDelayMs: config.sensor.batchMaxDelayMs,
-    emit: (partition, key, body) => publisher.send(partition, key, publisher.frame(body), body.count),
+    emit: (partition, key, body) => publisher.send(partition, key, publisher.frame(body), body.count - body.victimCopies),
   });
   const cap = new Cap();
   // With @netsentinel/pcap libpcap itself cuts packets at the snaplen, so the copy buffer never

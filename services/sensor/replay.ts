@@ -67,7 +67,7 @@ export async function replayCaptures(o: ReplayOptions): Promise<ReplayResult> {
     maxPackets: config.sensor.batchMaxPackets,
     maxBytes: config.sensor.batchMaxBytes,
     maxDelayMs: config.sensor.batchMaxDelayMs,
-    emit: (partition, key, body) => ready.push([partition, key, publisher.frame(body), body.count]),
+    emit: (partition, key, body) => ready.push([partition, key, publisher.frame(body), body.count - body.victimCopies]),
   });
   const publishReady = async () => {
     for (let i = 0; i < ready.length; i++) await publisher.publish(...ready[i]);

@@ -36,6 +36,7 @@ export function samplePacket(overrides: Partial<Packet> = {}): Packet {
     communityId: null,
     decodeFlags: 0,
     smbRpc: null,
+    victimCopy: false,
     ...overrides,
   };
 }

@@ -26,8 +26,8 @@ const NOT_HANDLED = new Error('bytes not handled by the PacketBatch decoder');
 
 /** avsc's LongType accepts |n| <= 2^53 - 2 (isSafeLong). */
 const MAX_LONG = 9007199254740990;
-/** The fewest bytes one encoded Packet can take (33 one-byte fields and lengths). */
-const PACKET_MIN_BYTES = 33;
+/** The fewest bytes one encoded Packet can take (34 one-byte fields and lengths). */
+const PACKET_MIN_BYTES = 34;
 
 let buf: Buffer = Buffer.alloc(0);
 /** A view of buf (same indexes): four-byte reads for hashing and comparing strings. */
@@ -123,6 +123,7 @@ function readPacket(): Packet {
     communityId: readUnionBranch() ? readString() : null,
     decodeFlags: readInt(),
     smbRpc: readUnionBranch() ? readString() : null,
+    victimCopy: readBoolean(),
   };
   if (pos > end) throw NOT_HANDLED;
   return p;

@@ -31,7 +31,7 @@ const MAX_LONG = 9007199254740990;
  * Upper bound of the bytes of one Packet without its string contents: 10 per long, 5 per int
  * and per length/count varint, with the ARP and DNS records and every union present.
  */
-const PACKET_FIXED_MAX = 330;
+const PACKET_FIXED_MAX = 331;
 const EMPTY = Buffer.alloc(0);
 
 let scratch = Buffer.allocUnsafe(1 << 20);
@@ -74,7 +74,10 @@ export class PacketBatchBody {
   private view: DataView<ArrayBufferLike>;
   /** Encoded bytes of the packets so far. */
   bytes = 0;
+  /** Packets added, victim copies included. */
   count = 0;
+  /** Of those, victim copies (Packet.victimCopy): count - victimCopies are the capture's own. */
+  victimCopies = 0;
 
   constructor(initialBytes = 64 * 1024) {
     this.buf = Buffer.allocUnsafe(initialBytes);
@@ -93,6 +96,7 @@ export class PacketBatchBody {
     }
     this.bytes = end;
     this.count++;
+    if (p.victimCopy) this.victimCopies++;
   }
 
   /** header, the batch's fields and the packets added since the last reset, in a buffer of its own. */
@@ -115,6 +119,7 @@ export class PacketBatchBody {
   reset(): void {
     this.bytes = 0;
     this.count = 0;
+    this.victimCopies = 0;
     // One giant batch (a huge batchMaxPackets) should not pin its buffer forever.
     if (this.buf.length > MAX_KEPT_BODY) this.replace(Buffer.allocUnsafe(64 * 1024), 0);
   }
@@ -332,6 +337,9 @@ function writePacket(b: Buffer, pos: number, p: Packet): number {
   for (m = ((v << 1) ^ (v >> 31)) >>> 0; m > 0x7f; m >>>= 7) b[pos++] = (m & 0x7f) | 0x80;
   b[pos++] = m;
   pos = optionalStr(b, pos, p.smbRpc);
+  const victimCopy = p.victimCopy;
+  if (typeof victimCopy !== 'boolean') throw UNENCODABLE;
+  b[pos++] = victimCopy ? 1 : 0;
   return pos;
 }
 

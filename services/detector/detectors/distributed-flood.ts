@@ -1,16 +1,16 @@
 /**
  * Flood at one victim from many sources (spoofed or distributed SYN / ICMP echo floods), which
- * per-source rules cannot see (SPEC D2.2). State is keyed by the victim, inside the partition
- * that carries the sources' packets: packets are partitioned by source, so each partition
- * judges its own share of the flood. That keeps "same input, same alerts" exact for any number
- * of workers and any replay speed (a partition's packet order is fixed), at the price that one
- * spoofed flood can open one incident per partition (the id carries the partition through the
- * state key); docs/detectors.md explains the choice. Requires distributedMinSources distinct
- * sources, most of which never complete a handshake: a busy server takes as many new
- * connections from as many clients, but its clients go on to send ACK-bearing packets. Those
- * packets reach the victim's state through presentKeyOf (only a victim of SYNs has state, so the
- * many ACKs of ordinary traffic create none) and mark their source in the window of SYN sources;
- * above distributedMaxCompletedShare of marked sources the SYNs are not a flood.
+ * per-source rules cannot see (SPEC D2.2). It reads victim copies (Packet.victimCopy): the
+ * sensor sends every SYN, echo request and handshake completion to its destination's partition
+ * too, so all of a victim's flood comes to one partition, in capture order, whichever partitions
+ * carry its sources. One flood is one incident, judged on all of it; "same input, same alerts"
+ * stays exact for any number of workers and any replay speed. Requires distributedMinSources
+ * distinct sources, most of which never complete a handshake: a busy server takes as many new
+ * connections from as many clients, but its clients go on to complete them. A completion
+ * (the copied first ACK of a handshake) reaches the victim's state through presentKeyOf (only a
+ * victim of SYNs has state, so the completions of ordinary traffic create none) and marks its
+ * source in the window of SYN sources; above distributedMaxCompletedShare of marked sources the
+ * SYNs are not a flood.
  */
 import type { Packet } from '../../common/model.ts';
 import { AddressKeys, belowEveryThreshold, evidence, judge, PairNames, TCP, tsMs, type Detector, type DetectorContext, type Finding } from '../detector.ts';
@@ -51,6 +51,7 @@ function serviceIdle(v: Service, now: number): boolean {
 export const distributedFlood: Detector<State> = {
   name: 'distributed-flood',
   enabled: (c) => c.synFlood.enabled || c.icmpFlood.enabled,
+  readsVictimCopies: true,
   keyOf: (p) => (p.dst && (isSynOnly(p) || isEchoRequest(p)) ? victimKeys.of(p.dst) : null),
   presentKeyOf: (p) => (p.dst && completesHandshake(p) ? victimKeys.of(p.dst) : null),
   create: () => new BoundedMap<Service>(32),

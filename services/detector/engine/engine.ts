@@ -34,6 +34,7 @@ export interface BatchResult {
   alerts: Alert[];
   /** Alerts re-emitted from the outbox of an already applied batch. */
   replayed: number;
+  /** Packets folded, victim copies not counted (they are copies of packets of other batches). */
   packets: number;
   /** Messages skipped because their effect was already in the store. */
   skippedMessages: number;
@@ -226,6 +227,8 @@ export class DetectionEngine {
   private keyBuf: Array<string | null> = [];
   /** Keyed.presentOnly's buffer, reused like keyBuf. */
   private presentBuf: Uint8Array = new Uint8Array(0);
+  /** Whether each detector, by index, reads victim copies (Detector.readsVictimCopies) instead of the packets themselves. */
+  private readonly readsVictimCopies: boolean[];
   /** Each detector's presentKeyOf, by index (null for most), bound once. */
   private readonly presentKeyers: Array<((p: Packet, ctx: DetectorContext) => string | null) | null>;
   /** The incidents of the blob and the event time (ms) of the packet being stepped, for ctx.absorbed(). */
@@ -246,6 +249,7 @@ export class DetectionEngine {
     this.detectors = (DETECTORS as ReadonlyArray<Detector<unknown>>).filter((d) => d.enabled(c));
     if (this.detectors.length > MAX_DETECTORS) throw new Error(`the engine runs at most ${MAX_DETECTORS} detectors (${this.detectors.length} enabled)`);
     this.presentKeyers = this.detectors.map((d) => (d.presentKeyOf ? d.presentKeyOf.bind(d) : null));
+    this.readsVictimCopies = this.detectors.map((d) => d.readsVictimCopies === true);
     const internal = new CidrSet(c.internalNetworks);
     const tor = new CidrSet(c.tor.feedFile ? readFeedFile(c.tor.feedFile).addresses : []);
     this.intel = new IntelView(new Feeds(config.intel.feeds.files), internal, config.intel.virustotal.apiKey !== '');
@@ -461,6 +465,7 @@ export class DetectionEngine {
     const asked = new Set<string>();
     const lastAsked = new Array<string | null>(this.detectors.length).fill(null);
     const presentKeyers = this.presentKeyers;
+    const readsVictimCopies = this.readsVictimCopies;
     const starts: number[] = [];
     const entities = new Set<string>();
     const ctx = this.ctx;
@@ -480,7 +485,14 @@ export class DetectionEngine {
       starts.push(at);
       for (const p of m.batch.packets) {
         let last: string | null = null;
+        const copy = p.victimCopy;
         for (let di = 0; di < nd; di++) {
+          // A victim copy is for the detectors that read those, and only for them.
+          if (readsVictimCopies[di] !== copy) {
+            presentOnly[at] = 0;
+            perPacket[at++] = null;
+            continue;
+          }
           let k = detectors[di].keyOf(p, ctx);
           let only = 0;
           if (k !== null) {
@@ -535,7 +547,7 @@ export class DetectionEngine {
       const list = m.batch.packets;
       for (let pi = 0; pi < list.length; pi++) {
         const p = list[pi];
-        packets++;
+        if (!p.victimCopy) packets++;
         const t = p.ts / 1000;
         stepping.t = Math.floor(t);
         let lastKey: string | null = null;
@@ -657,7 +669,7 @@ export class DetectionEngine {
     stepping.t = Math.floor(p.ts / 1000);
     for (let di = 0; di < this.detectors.length; di++) {
       const d = this.detectors[di];
-      if (d.keyOf(p, ctx) !== k) continue;
+      if (this.readsVictimCopies[di] !== p.victimCopy || d.keyOf(p, ctx) !== k) continue;
       const state = d.create(ctx);
       blob.live[di] = state;
       blob.stepped |= 1 << di;

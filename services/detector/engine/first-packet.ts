@@ -9,12 +9,13 @@
  * gives, because a quiet first step reads nothing but the packet and the configuration.
  */
 import type { Packet } from '../../common/model.ts';
+import { newPacket } from '../../sensor/decode/packet-record.ts';
 
 /** Every field of Packet but arp and dns (a packet with either is never kept: see keepable). */
 const FIELDS = [
   'ts', 'length', 'capLength', 'ifIndex', 'linkType', 'srcMac', 'dstMac', 'vlanIds', 'etherType', 'ipVersion', 'src', 'dst', 'protocol', 'ttl', 'ipLength',
   'fragment', 'fragmentOffset', 'srcPort', 'dstPort', 'tcpFlags', 'tcpSeq', 'tcpAck', 'tcpWindow', 'payloadLength', 'icmpType', 'icmpCode', 'tlsSni', 'httpHost',
-  'communityId', 'decodeFlags', 'smbRpc',
+  'communityId', 'decodeFlags', 'smbRpc', 'victimCopy',
 ] as const satisfies ReadonlyArray<keyof Packet>;
 
 /** Fails to compile when Packet gains a field that FIELDS does not keep. */
@@ -23,6 +24,9 @@ const everyFieldKept: [Unkept] extends [never] ? true : Unkept = true;
 void everyFieldKept;
 
 export type KeptPacket = unknown[];
+
+/** The value of every field a decoder has not set. */
+const DEFAULTS: Packet = newPacket(0, 0, 0, 0, 0);
 
 /** Packets with nested records (ARP, DNS) are stepped at once: they are what quiet detectors never key anyway. */
 export const keepable = (p: Packet): boolean => p.arp === null && p.dns === null;
@@ -35,7 +39,7 @@ export function keepPacket(p: Packet): KeptPacket {
 
 export function keptPacket(values: KeptPacket): Packet {
   const p: Record<string, unknown> = { arp: null, dns: null };
-  // A packet kept before a field was added has fewer values: the rest are absent (null).
-  for (let i = 0; i < FIELDS.length; i++) p[FIELDS[i]] = i < values.length ? values[i] : null;
+  // A packet kept before a field was added has fewer values: the rest take the decoders' default.
+  for (let i = 0; i < FIELDS.length; i++) p[FIELDS[i]] = i < values.length ? values[i] : DEFAULTS[FIELDS[i]];
   return p as unknown as Packet;
 }

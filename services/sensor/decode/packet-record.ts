@@ -39,6 +39,7 @@ export function newPacket(linkType: number, length: number, capLength: number, t
     communityId: null,
     decodeFlags: 0,
     smbRpc: null,
+    victimCopy: false,
   };
 }
 
@@ -80,4 +81,12 @@ export function resetPacket(p: Packet, linkType: number, length: number, capLeng
   p.communityId = null;
   p.decodeFlags = 0;
   p.smbRpc = null;
+  p.victimCopy = false;
+}
+
+/** The victim copy of p (Packet.victimCopy): a packet of its own, every other field the same. */
+export function victimCopyOf(p: Packet): Packet {
+  const copy = Object.assign(newPacket(p.linkType, p.length, p.capLength, p.ts, p.ifIndex), p);
+  copy.victimCopy = true;
+  return copy;
 }

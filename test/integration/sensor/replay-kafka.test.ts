@@ -14,7 +14,7 @@ import type { Packet } from '../../../services/common/model.ts';
 import { createLogger } from '../../../services/common/observability/logger.ts';
 import { createSerde } from '../../../services/common/serde/create-serde.ts';
 import { topicNames } from '../../../services/common/topics.ts';
-import { packetKey } from '../../../services/sensor/batcher.ts';
+import { packetKey, PacketRouter } from '../../../services/sensor/packet-router.ts';
 import { openCaptureFile } from '../../../services/sensor/capture-source.ts';
 import { HeartbeatEmitter } from '../../../services/sensor/heartbeat.ts';
 import { replayCaptures } from '../../../services/sensor/replay.ts';
@@ -54,6 +54,8 @@ describe('replay into Kafka', () => {
 
       const got = new Map<string, { partitions: Set<number>; ts: number[] }>();
       let total = 0;
+      /** Victim copies by partition: the destination and time of each, in order. */
+      const copies = new Map<number, string[]>();
       const beats: string[] = [];
       const packetsSub = await bus.consume({
         groupId: `it-sensor-${randomUUID()}`,
@@ -63,6 +65,10 @@ describe('replay into Kafka', () => {
           for (const m of b.messages) {
             const batch = await serde.decode('packetBatch', m.value);
             for (const p of batch.packets) {
+              if (p.victimCopy) {
+                copies.set(b.partition, [...(copies.get(b.partition) ?? []), `${p.dst}@${p.ts}`]);
+                continue;
+              }
               total++;
               const key = packetKey(p);
               const e = got.get(key) ?? { partitions: new Set<number>(), ts: [] };
@@ -85,8 +91,15 @@ describe('replay into Kafka', () => {
           }
         },
       });
+      const router = new PacketRouter(3);
+      const wantCopies = new Map<number, string[]>();
+      for (const p of expected) {
+        const partition = router.victimPartitionOf(p);
+        if (partition >= 0) wantCopies.set(partition, [...(wantCopies.get(partition) ?? []), `${p.dst}@${p.ts}`]);
+      }
+      const count = (m: Map<number, string[]>): number => [...m.values()].reduce((n, list) => n + list.length, 0);
       const deadline = Date.now() + 60_000;
-      while ((total < expected.length || !beats.includes('stopped')) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      while ((total < expected.length || count(copies) < count(wantCopies) || !beats.includes('stopped')) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
       await packetsSub.stop();
       await beatsSub.stop();
 
@@ -99,6 +112,9 @@ describe('replay into Kafka', () => {
         expect(got.get(key)?.partitions.size, key).toBe(1);
         expect(got.get(key)?.ts, key).toEqual(ts);
       }
+      // The brute force's SYNs and completions, copied to the server's partition, in order.
+      expect(wantCopies.size).toBeGreaterThan(0);
+      expect(copies).toEqual(wantCopies);
     } finally {
       await bus.close();
     }

@@ -1,7 +1,8 @@
 /**
  * The replay pipeline (decode -> batcher -> publisher -> Bus) on the in-memory bus: every
- * packet arrives once, each source's packets in capture order and in one partition, batches
- * respect the count bound, and a heartbeat is sent.
+ * packet arrives once, each source's packets in capture order and in one partition, each victim
+ * copy once in its destination's partition, batches respect the count bound, and a heartbeat is
+ * sent.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,7 +15,7 @@ import type { Packet, PacketBatch } from '../../../services/common/model.ts';
 import { createLogger } from '../../../services/common/observability/logger.ts';
 import { createSerde } from '../../../services/common/serde/create-serde.ts';
 import { topicNames } from '../../../services/common/topics.ts';
-import { packetKey } from '../../../services/sensor/batcher.ts';
+import { packetKey, PacketRouter } from '../../../services/sensor/packet-router.ts';
 import { openCaptureFile } from '../../../services/sensor/capture-source.ts';
 import { HeartbeatEmitter } from '../../../services/sensor/heartbeat.ts';
 import { replayCaptures } from '../../../services/sensor/replay.ts';
@@ -81,11 +82,19 @@ describe('replay into a bus', () => {
     expect(beats.at(-1)).toBe(`stopped:${expected.length}`);
 
     const bySource = new Map<string, { partitions: Set<number>; ts: number[] }>();
+    const copiesByVictim = new Map<string, { partitions: Set<number>; ts: number[] }>();
     let total = 0;
     for (const { partition, batch } of received) {
       expect(batch.packets.length).toBeLessThanOrEqual(100);
       expect(batch.sensorId).toBe(identity.id);
       for (const p of batch.packets) {
+        if (p.victimCopy) {
+          const entry = copiesByVictim.get(p.dst) ?? { partitions: new Set<number>(), ts: [] };
+          entry.partitions.add(partition);
+          entry.ts.push(p.ts);
+          copiesByVictim.set(p.dst, entry);
+          continue;
+        }
         total++;
         const key = packetKey(p);
         const entry = bySource.get(key) ?? { partitions: new Set<number>(), ts: [] };
@@ -103,6 +112,22 @@ describe('replay into a bus', () => {
     for (const [key, ts] of expectedBySource) {
       expect(bySource.get(key)?.partitions.size, key).toBe(1);
       expect(bySource.get(key)?.ts, key).toEqual(ts);
+    }
+    // The scan's SYNs (and the MITM capture's completions) are copied to their victims' partitions.
+    const router = new PacketRouter(4);
+    const expectedCopies = new Map<string, { partition: number; ts: number[] }>();
+    for (const p of expected) {
+      const partition = router.victimPartitionOf(p);
+      if (partition < 0) continue;
+      const entry = expectedCopies.get(p.dst) ?? { partition, ts: [] };
+      entry.ts.push(p.ts);
+      expectedCopies.set(p.dst, entry);
+    }
+    expect(expectedCopies.size).toBeGreaterThan(1);
+    expect([...copiesByVictim.keys()].sort()).toEqual([...expectedCopies.keys()].sort());
+    for (const [victim, { partition, ts }] of expectedCopies) {
+      expect([...copiesByVictim.get(victim)!.partitions], victim).toEqual([partition]);
+      expect(copiesByVictim.get(victim)!.ts, victim).toEqual(ts);
     }
   });
 });

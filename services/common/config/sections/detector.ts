@@ -78,7 +78,7 @@ export const detectorSection = z
         windowSeconds: z.number().positive().default(5).describe('...within this many seconds.'),
         maxCompletedRatio: z.number().min(0).max(10).default(0.5).describe('Most ACK-bearing packets per SYN from the source to the victim (a flood leaves connections half-open).'),
         scanRateOverride: z.number().positive().default(5000).describe('SYNs per second above which scan-shaped traffic (many ports) is a flood rather than a port scan.'),
-        distributedThreshold: z.number().int().min(1).default(200).describe('SYNs to one victim address:port from many sources, per partition and window (spoofed floods).'),
+        distributedThreshold: z.number().int().min(1).default(200).describe('SYNs to one victim address:port from many sources in a window (spoofed floods), counted on the victim copies of the packets of every partition.'),
         distributedMinSources: z.number().int().min(2).default(50).describe('Distinct sources needed for the distributed rule.'),
         distributedMaxCompletedShare: z
           .number()

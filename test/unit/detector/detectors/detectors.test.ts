@@ -5,13 +5,14 @@ import { MemoryStore } from '../../../../services/common/state/memory-store.ts';
 import { DetectionEngine } from '../../../../services/detector/engine/engine.ts';
 import { beaconScore } from '../../../../services/detector/detectors/beacon.ts';
 import { adjustSeverity, adjustThreshold, tierOf } from '../../../../services/detector/intel/tiers.ts';
-import { data, packet, syn } from '../packets.ts';
+import { data, packet, syn, withVictimCopies } from '../packets.ts';
 
 const T0 = 1_700_000_000_000;
 const config = loadConfig({ env: {} });
 
+/** The incidents of one partition that receives these packets as the sensor sends them. */
 async function run(packets: Packet[], cfg = config) {
-  const r = await new DetectionEngine(cfg, new MemoryStore(), 't').process(0, [{ offset: '0', batch: { sensorId: 's', sensorHost: 'h', batchSeq: 0, packets } }]);
+  const r = await new DetectionEngine(cfg, new MemoryStore(), 't').process(0, [{ offset: '0', batch: { sensorId: 's', sensorHost: 'h', batchSeq: 0, packets: withVictimCopies(packets) } }]);
   const latest = new Map(r.alerts.map((a) => [a.id, a]));
   return [...latest.values()];
 }

@@ -3,6 +3,7 @@ import { loadConfig } from '../../../../services/common/config/load.ts';
 import type { Packet, PacketBatch } from '../../../../services/common/model.ts';
 import { MemoryStore } from '../../../../services/common/state/memory-store.ts';
 import { DetectionEngine } from '../../../../services/detector/engine/engine.ts';
+import { victimCopyOf } from '../../../../services/sensor/decode/packet-record.ts';
 import { data, syn } from '../packets.ts';
 
 const config = loadConfig({ env: {} });
@@ -24,17 +25,17 @@ describe('DetectionEngine', () => {
     const store = new MemoryStore();
     const victim = 's:t:0:v:10.10.10.10';
     const t = 1_700_000_000_000;
-    // Clients' data to a host no SYN has reached: distributed-flood asks for its victim state
-    // only if it exists, so a worker writes none.
-    const traffic = Array.from({ length: 50 }, (_, i) => data(`198.51.100.${i}`, '10.10.10.10', 443, t + i, 100, 40_000 + i));
+    // Completions (victim copies of ACKs) at a host no SYN has reached: distributed-flood asks
+    // for its victim state only if it exists, so a worker writes none.
+    const traffic = Array.from({ length: 50 }, (_, i) => victimCopyOf(data(`198.51.100.${i}`, '10.10.10.10', 443, t + i, 100, 40_000 + i)));
     await new DetectionEngine(config, store, 't').process(0, [{ offset: '0', batch: batch(traffic) }]);
     expect(await store.get([victim])).toEqual([null]);
     // A SYN makes it; another worker (nothing live) then reads it for the completion alone and
     // marks the SYN's source in it.
-    await new DetectionEngine(config, store, 't').process(0, [{ offset: '1', batch: batch([syn('198.51.100.1', '10.10.10.10', 443, t + 100, 41_000)]) }]);
+    await new DetectionEngine(config, store, 't').process(0, [{ offset: '1', batch: batch([victimCopyOf(syn('198.51.100.1', '10.10.10.10', 443, t + 100, 41_000))]) }]);
     const [created] = await store.get([victim]);
     expect(created).not.toBeNull();
-    await new DetectionEngine(config, store, 't').process(0, [{ offset: '2', batch: batch([data('198.51.100.1', '10.10.10.10', 443, t + 101, 100, 41_000)]) }]);
+    await new DetectionEngine(config, store, 't').process(0, [{ offset: '2', batch: batch([victimCopyOf(data('198.51.100.1', '10.10.10.10', 443, t + 101, 100, 41_000))]) }]);
     const [completed] = await store.get([victim]);
     const services = (JSON.parse(completed!) as { d: Record<string, Array<[string, { sources: unknown[] }]>> }).d['distributed-flood'];
     expect(services[0][0]).toBe('tcp/443');

@@ -91,7 +91,7 @@ describe('keeping a new key\'s first packet', () => {
     const stored = (key: string) => JSON.parse((store as unknown as { entries: Map<string, { value: string }> }).entries.get(key)!.value) as { d: Record<string, unknown>; f?: unknown[] };
     const one = stored(`s:t:0:src:${first[0].src}`);
     expect(one.d).toEqual({});
-    expect(one.f).toHaveLength(31);
+    expect(one.f).toHaveLength(32);
     // The source's second SYN, after its blob left memory: the four detectors' state, built from both.
     await engine.process(0, [{ offset: '1', batch: { sensorId: 's', sensorHost: 'h', batchSeq: 1, packets: [syn(first[0].src, '10.10.10.10', 81, t0 + 400, 5000)] } }]);
     const both = stored(`s:t:0:src:${first[0].src}`);
@@ -100,10 +100,11 @@ describe('keeping a new key\'s first packet', () => {
     expect(JSON.stringify(both.d['port-scan'])).toContain('[80,81]');
   });
 
-  it('revives a packet kept before Packet.smbRpc existed (30 values) with smbRpc null', () => {
+  it('revives a packet kept before Packet.smbRpc and victimCopy existed (30 values) with their defaults', () => {
     const p = syn('198.18.0.1', '10.10.10.10', 80, 1_700_000_000_000, 1024);
-    const kept = keepPacket({ ...p, smbRpc: 'share:ADMIN$' });
-    expect(keptPacket(kept)).toEqual({ ...p, smbRpc: 'share:ADMIN$' });
-    expect(keptPacket(kept.slice(0, 30))).toEqual({ ...p, smbRpc: null });
+    const kept = keepPacket({ ...p, smbRpc: 'share:ADMIN$', victimCopy: true });
+    expect(kept).toHaveLength(32);
+    expect(keptPacket(kept)).toEqual({ ...p, smbRpc: 'share:ADMIN$', victimCopy: true });
+    expect(keptPacket(kept.slice(0, 30))).toEqual({ ...p, smbRpc: null, victimCopy: false });
   });
 });

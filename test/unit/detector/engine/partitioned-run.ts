@@ -1,7 +1,8 @@
-/** Drives a DetectionEngine the way a worker sees a capture: partitioned as the sensor does, batches per partition. */
+/** Drives a DetectionEngine the way a worker sees a capture: partitioned as the sensor does (victim copies included), batches per partition. */
 import type { Alert, Packet } from '../../../../services/common/model.ts';
 import type { DetectionEngine } from '../../../../services/detector/engine/engine.ts';
-import { partitionOf } from '../../../../services/detector/engine/partition-key.ts';
+import { victimCopyOf } from '../../../../services/sensor/decode/packet-record.ts';
+import { PacketRouter } from '../../../../services/sensor/packet-router.ts';
 
 /**
  * The engine's alerts for these packets, in batches of `size` per partition (the rest flushed
@@ -17,10 +18,16 @@ export async function runPartitioned(engine: DetectionEngine, packets: Packet[],
     alerts.push(...r.alerts);
     afterBatch();
   };
+  const router = new PacketRouter(partitions);
   for (const p of packets) {
-    const part = partitionOf(p, partitions);
+    const part = router.partitionOf(p);
     pending[part].push(p);
     if (pending[part].length >= size) await flush(part);
+    const victimPart = router.victimPartitionOf(p);
+    if (victimPart >= 0) {
+      pending[victimPart].push(victimCopyOf(p));
+      if (pending[victimPart].length >= size) await flush(victimPart);
+    }
   }
   for (let part = 0; part < partitions; part++) if (pending[part].length > 0) await flush(part);
   return alerts;

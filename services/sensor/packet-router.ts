@@ -1,0 +1,49 @@
+/**
+ * Which Kafka partitions a packet goes to, for the sensor's batcher and for everything that must
+ * split packets exactly as the sensor does (`analyze`, the tests and benches that play a worker):
+ * its source's partition (the key: the source address; ARP: the sender address; otherwise the
+ * source MAC), so that one host's packets stay in order in one partition, and for a victim copy
+ * (victim-copies.ts) its destination's partition as well.
+ */
+import { partitionForKey } from '../common/bus/partitioner.ts';
+import type { Packet } from '../common/model.ts';
+import { VictimCopies } from './victim-copies.ts';
+
+const KEY_CACHE_LIMIT = 1 << 16;
+
+export function packetKey(p: Packet): string {
+  if (p.src !== '') return p.src;
+  if (p.arp !== null) return p.arp.senderIp;
+  return p.srcMac;
+}
+
+export class PacketRouter {
+  private readonly partitionOfKeys = new Map<string, number>();
+  private readonly victimCopies = new VictimCopies();
+
+  constructor(readonly partitions: number) {}
+
+  /** murmur2 over the key's bytes, as Kafka's default partitioner (memoised, bounded). */
+  partitionOfKey(key: string): number {
+    let partition = this.partitionOfKeys.get(key);
+    if (partition === undefined) {
+      partition = partitionForKey(key, this.partitions);
+      if (this.partitionOfKeys.size >= KEY_CACHE_LIMIT) this.partitionOfKeys.clear();
+      this.partitionOfKeys.set(key, partition);
+    }
+    return partition;
+  }
+
+  /** The partition of the packet itself. */
+  partitionOf(p: Packet): number {
+    return this.partitionOfKey(packetKey(p));
+  }
+
+  /**
+   * The partition p's victim copy goes to, or -1 when it has none. Call it once for every packet,
+   * in capture order: whether a handshake's ACK is copied depends on the SYNs before it.
+   */
+  victimPartitionOf(p: Packet): number {
+    return this.victimCopies.wants(p) ? this.partitionOfKey(p.dst) : -1;
+  }
+}

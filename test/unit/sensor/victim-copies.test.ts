@@ -1,0 +1,38 @@
+/** Which packets the sensor also sends to their destination's partition (sensor/victim-copies.ts). */
+import { describe, expect, it } from 'vitest';
+import { TcpFlag } from '../../../services/common/model.ts';
+import { VictimCopies } from '../../../services/sensor/victim-copies.ts';
+import { data, packet, syn } from '../detector/packets.ts';
+
+const T = 1_700_000_000_000;
+const tcp = (flags: number, srcPort = 40000, src = '10.0.0.1') => packet({ src, dst: '10.0.0.2', srcPort, dstPort: 80, tcpFlags: flags, ts: T * 1000 });
+
+describe('victim copies', () => {
+  it('copies SYNs, echo requests and the one ACK that completes a copied SYN, nothing else', () => {
+    const copies = new VictimCopies();
+    const wanted = (p: ReturnType<typeof packet>) => copies.wants(p);
+    expect(wanted(syn('10.0.0.1', '10.0.0.2', 80, T))).toBe(true);
+    expect(wanted(tcp(TcpFlag.SYN | TcpFlag.ACK))).toBe(false); // the server's answer
+    expect(wanted(tcp(TcpFlag.ACK, 40001))).toBe(false); // an ACK of a handshake not seen
+    expect(wanted(tcp(TcpFlag.ACK))).toBe(true); // completes the SYN's handshake
+    expect(wanted(data('10.0.0.1', '10.0.0.2', 80, T))).toBe(false); // only the first ACK
+    expect(wanted(syn('10.0.0.1', '10.0.0.2', 80, T, 40002))).toBe(true);
+    expect(wanted(tcp(TcpFlag.RST | TcpFlag.ACK, 40002))).toBe(false); // refused: no completion
+    expect(wanted(tcp(TcpFlag.ACK, 40002))).toBe(true); // (still awaited after the RST)
+    expect(wanted(packet({ src: '10.0.0.1', dst: '10.0.0.2', protocol: 1, icmpType: 8 }))).toBe(true);
+    expect(wanted(packet({ src: '10.0.0.2', dst: '10.0.0.1', protocol: 1, icmpType: 0 }))).toBe(false);
+    expect(wanted(packet({ src: 'fe80::1', dst: 'fe80::2', protocol: 58, icmpType: 128 }))).toBe(true);
+    expect(wanted(packet({ src: '10.0.0.1', dst: '10.0.0.2', protocol: 17, srcPort: 5000, dstPort: 53 }))).toBe(false);
+    expect(wanted(packet({ etherType: 0x0806, src: '', dst: '', protocol: 0 }))).toBe(false);
+  });
+
+  it('awaits a bounded number of handshakes, forgetting the oldest first; a retransmitted SYN is the newest', () => {
+    const copies = new VictimCopies(2);
+    for (const port of [1, 2, 1, 3]) copies.wants(tcp(TcpFlag.SYN, port));
+    expect(copies.pendingHandshakes).toBe(2);
+    expect(copies.wants(tcp(TcpFlag.ACK, 2))).toBe(false); // forgotten: 2 was the oldest once 1 came again
+    expect(copies.wants(tcp(TcpFlag.ACK, 1))).toBe(true);
+    expect(copies.wants(tcp(TcpFlag.ACK, 3))).toBe(true);
+    expect(copies.pendingHandshakes).toBe(0);
+  });
+});
