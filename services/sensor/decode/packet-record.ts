@@ -84,9 +84,45 @@ export function resetPacket(p: Packet, linkType: number, length: number, capLeng
   p.victimCopy = false;
 }
 
-/** The victim copy of p (Packet.victimCopy): a packet of its own, every other field the same. */
+/**
+ * The victim copy of p (Packet.victimCopy): a packet of its own, every other field the same, built
+ * as one literal in the schema's order (Object.assign onto a new packet cost three times as much).
+ */
 export function victimCopyOf(p: Packet): Packet {
-  const copy = Object.assign(newPacket(p.linkType, p.length, p.capLength, p.ts, p.ifIndex), p);
-  copy.victimCopy = true;
-  return copy;
+  return {
+    ts: p.ts,
+    length: p.length,
+    capLength: p.capLength,
+    ifIndex: p.ifIndex,
+    linkType: p.linkType,
+    srcMac: p.srcMac,
+    dstMac: p.dstMac,
+    vlanIds: p.vlanIds,
+    etherType: p.etherType,
+    ipVersion: p.ipVersion,
+    src: p.src,
+    dst: p.dst,
+    protocol: p.protocol,
+    ttl: p.ttl,
+    ipLength: p.ipLength,
+    fragment: p.fragment,
+    fragmentOffset: p.fragmentOffset,
+    srcPort: p.srcPort,
+    dstPort: p.dstPort,
+    tcpFlags: p.tcpFlags,
+    tcpSeq: p.tcpSeq,
+    tcpAck: p.tcpAck,
+    tcpWindow: p.tcpWindow,
+    payloadLength: p.payloadLength,
+    icmpType: p.icmpType,
+    icmpCode: p.icmpCode,
+    arp: p.arp,
+    dns: p.dns,
+    tlsSni: p.tlsSni,
+    httpHost: p.httpHost,
+    communityId: p.communityId,
+    decodeFlags: p.decodeFlags,
+    smbRpc: p.smbRpc,
+    victimCopy: true,
+  };
 }

@@ -26,13 +26,17 @@ describe('victim copies', () => {
     expect(wanted(packet({ etherType: 0x0806, src: '', dst: '', protocol: 0 }))).toBe(false);
   });
 
-  it('awaits a bounded number of handshakes, forgetting the oldest first; a retransmitted SYN is the newest', () => {
+  it('awaits a bounded number of handshakes, forgetting the oldest first; a retransmitted SYN keeps its place', () => {
     const copies = new VictimCopies(2);
     for (const port of [1, 2, 1, 3]) copies.wants(tcp(TcpFlag.SYN, port));
     expect(copies.pendingHandshakes).toBe(2);
-    expect(copies.wants(tcp(TcpFlag.ACK, 2))).toBe(false); // forgotten: 2 was the oldest once 1 came again
-    expect(copies.wants(tcp(TcpFlag.ACK, 1))).toBe(true);
+    expect(copies.wants(tcp(TcpFlag.ACK, 1))).toBe(false); // forgotten: the oldest when 3 came
+    expect(copies.wants(tcp(TcpFlag.ACK, 2))).toBe(true);
     expect(copies.wants(tcp(TcpFlag.ACK, 3))).toBe(true);
     expect(copies.pendingHandshakes).toBe(0);
+    // A completed handshake's slot is reused without forgetting anyone.
+    for (const port of [4, 5]) copies.wants(tcp(TcpFlag.SYN, port));
+    expect([4, 5].map((port) => copies.wants(tcp(TcpFlag.ACK, port)))).toEqual([true, true]);
+    expect(() => new VictimCopies(3)).toThrow(/power of two/);
   });
 });
