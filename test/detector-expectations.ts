@@ -32,8 +32,8 @@ export const CATEGORY_OF: Record<string, string> = {
 
 export const EXPECTATIONS: Record<string, Expectation> = {
   'arpspoof/arp_poison_one_mac_claims_two_ips.pcapng': {
-    expect: [],
-    why: 'Manifest: conditional (no IP changes MAC). The poisoner claims 172.16.0.1 and 172.16.0.105, but the sensor keys ARP by sender IP and the two hash to different partitions (of 6), so no partition sees both: a known limit documented in docs/detectors.md (keying all ARP to one partition fixes it).',
+    expect: [{ category: 'arp_spoofing', attacker: '00:25:b3:bf:91:ee' }],
+    why: 'Manifest: conditional (no IP changes MAC). The poisoner claims 172.16.0.1 and 172.16.0.105: one MAC claiming two addresses fires. The sensor sends all ARP to one partition, so both claims meet (until session 10, keyed by sender IP, they fell in different partitions and it was missed).',
   },
   'arpspoof/arpspoof_replies_only_two_hosts.pcap': {
     expect: [{ category: 'arp_spoofing', attacker: '00:e0:4d:3c:25:7b' }],

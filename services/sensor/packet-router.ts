@@ -1,9 +1,10 @@
 /**
  * Which Kafka partitions a packet goes to, for the sensor's batcher and for everything that must
  * split packets exactly as the sensor does (`analyze`, the tests and benches that play a worker):
- * its source's partition (the key: the source address; ARP: the sender address; otherwise the
- * source MAC), so that one host's packets stay in order in one partition, and for a victim copy
- * (victim-copies.ts) its destination's partition as well.
+ * its source's partition (the key: the source address; otherwise the source MAC), so that one
+ * host's packets stay in order in one partition, and for a victim copy (victim-copies.ts) its
+ * destination's partition as well. Every ARP packet has one key, ARP_KEY: the ARP detector
+ * compares the bindings of IPs with the addresses each MAC claims, so it must see them all.
  */
 import { partitionForKey } from '../common/bus/partitioner.ts';
 import type { Packet } from '../common/model.ts';
@@ -11,9 +12,12 @@ import { VictimCopies } from './victim-copies.ts';
 
 const KEY_CACHE_LIMIT = 1 << 16;
 
+/** The key of every ARP packet (ARP carries little traffic: one partition takes all of it). */
+export const ARP_KEY = 'arp';
+
 export function packetKey(p: Packet): string {
   if (p.src !== '') return p.src;
-  if (p.arp !== null) return p.arp.senderIp;
+  if (p.arp !== null) return ARP_KEY;
   return p.srcMac;
 }
 

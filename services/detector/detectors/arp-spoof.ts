@@ -4,10 +4,9 @@
  * learned from ARP sender fields and from reply target fields, expire after bindingTtlSeconds
  * (DHCP, failover), and two more signs count: one MAC claiming several IPs as ARP sender (the poisoner answering for the gateway and a victim), and a gratuitous-ARP
  * storm. The attacker named is the MAC that claims more addresses, not simply the newer one
- * (poisoning often starts before the real owner speaks). All ARP of a partition shares one
- * state ('arp'). The sensor keys ARP by sender IP, so the binding-change rule is exact, while
- * "one MAC claims several IPs" sees the claimed IPs that hash to the same partition
- * (docs/detectors.md: keying all ARP to one partition would make it exact too).
+ * (poisoning often starts before the real owner speaks). All ARP shares one state ('arp'), and
+ * the sensor sends all ARP to one partition (packet-router.ts ARP_KEY), so the bindings of every
+ * IP and the claims of every MAC meet in one place, in capture order.
  */
 import type { Packet } from '../../common/model.ts';
 import { evidence, tsMs, type Detector, type DetectorContext, type Finding } from '../detector.ts';

@@ -26,6 +26,8 @@ const CAPTURES = [
   'lateral/psexec_add_user_smb2.pcap',
   'arpspoof/arp_spoof_gateway_mac_change.pcap',
   'bruteforce/ftp_bruteforce_fast_ppa.pcap',
+  'portscan/nmap_tcp_connect_scan_evilfingers.pcap',
+  'lateral/wmi_processcallcreate_dcerpc.pcapng',
 ];
 
 const configWith = (analyzeCacheMaxKeys: number) => loadConfig({ env: {}, overrides: { 'detector.analyzeCacheMaxKeys': analyzeCacheMaxKeys } });
