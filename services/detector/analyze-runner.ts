@@ -1,7 +1,7 @@
 /**
  * `analyze`: reads capture files with the sensor's reader and runs the same DetectionEngine as
  * the workers, with the in-memory StateStore, partitioning packets exactly as the sensor does
- * for Kafka (sensor/batcher.ts: by source, with victim copies to their destination's partition)
+ * for Kafka (sensor/packet-router.ts: by source, with victim copies to their destination's partition)
  * so the alerts are the ones the distributed pipeline gives for the same capture.
  */
 import type { Config } from '../common/config/schema.ts';
@@ -77,7 +77,7 @@ export class PacketAnalyzer {
     const size = this.options.batchSize ?? this.config.sensor.batchMaxPackets;
     const router = this.router;
     for (const p of packets) {
-      // The sensor's partitioning and victim copies (sensor/batcher.ts).
+      // The sensor's partitioning and victim copies (sensor/packet-router.ts).
       const part = router.partitionOf(p);
       const queue = this.pending[part];
       queue.push(p);

@@ -1,11 +1,12 @@
 /**
  * Groups packets into batches per Kafka partition of their key (packet-router.ts: the source
  * address; every ARP packet one key; otherwise the source MAC), so that one host's packets
- * always travel in the same partition, in capture order. Packets are Avro-encoded as they are added (a group holds
- * bytes, not Packet objects: the decoded packets die young, which keeps the heap small). A group
- * is emitted when it holds batchMaxPackets packets, or batchMaxBytes encoded bytes, or when its
- * first packet waited batchMaxDelayMs. SYNs, echo requests and handshake completions also go,
- * as victim copies (victim-copies.ts), to the partition of their destination.
+ * always travel in the same partition, in capture order. Packets are Avro-encoded as they are
+ * added (a group holds bytes, not Packet objects: the decoded packets die young, which keeps the
+ * heap small). A group is emitted when it holds batchMaxPackets packets, or batchMaxBytes
+ * encoded bytes, or when its first packet waited batchMaxDelayMs. SYNs, echo requests and
+ * handshake completions also go, as victim copies (victim-copies.ts), to the partition of their
+ * destination.
  */
 import type { Packet } from '../common/model.ts';
 import { PacketBatchBody } from '../common/serde/packet-batch-encoder.ts';
