@@ -68,7 +68,7 @@ export class PacketAnalyzer {
       partitions: config.detector.partitions,
     });
     const n = config.detector.partitions;
-    this.router = new PacketRouter(n);
+    this.router = new PacketRouter(n, 200_000);
     this.pending = Array.from({ length: n }, () => []);
     this.offsets = Array.from({ length: n }, () => -1);
   }

@@ -10,8 +10,6 @@ import { partitionForKey } from '../common/bus/partitioner.ts';
 import type { Packet } from '../common/model.ts';
 import { VictimCopies } from './victim-copies.ts';
 
-const KEY_CACHE_LIMIT = 1 << 16;
-
 /** The key of every ARP packet (ARP carries little traffic: one partition takes all of it). */
 export const ARP_KEY = 'arp';
 
@@ -25,14 +23,21 @@ export class PacketRouter {
   private readonly partitionOfKeys = new Map<string, number>();
   private readonly victimCopies = new VictimCopies();
 
-  constructor(readonly partitions: number) {}
+  /**
+   * keyCacheLimit: keys whose partition is remembered (then it starts again). The sensor keeps
+   * 65,536; `analyze`, which reads whole captures as fast as it can, more.
+   */
+  constructor(
+    readonly partitions: number,
+    private readonly keyCacheLimit = 65_536,
+  ) {}
 
   /** murmur2 over the key's bytes, as Kafka's default partitioner (memoised, bounded). */
   partitionOfKey(key: string): number {
     let partition = this.partitionOfKeys.get(key);
     if (partition === undefined) {
       partition = partitionForKey(key, this.partitions);
-      if (this.partitionOfKeys.size >= KEY_CACHE_LIMIT) this.partitionOfKeys.clear();
+      if (this.partitionOfKeys.size >= this.keyCacheLimit) this.partitionOfKeys.clear();
       this.partitionOfKeys.set(key, partition);
     }
     return partition;
