@@ -20,24 +20,38 @@ const ICMPV6 = 58;
 
 /** Handshakes whose completing ACK is awaited, at most (a power of two); the oldest is forgotten first. */
 export const MAX_PENDING_HANDSHAKES = 65_536;
+/** Addresses numbered at most (then every number and awaited handshake is forgotten at once). */
+export const MAX_ADDRESSES = 1 << 18;
 
+/**
+ * Awaited handshakes are numbers, not strings (a key string per SYN was the copies' largest
+ * cost): each address gets a number below MAX_ADDRESSES, a client socket (address, port) is
+ * number * 65536 + port, and `pending` maps the socket of each SYN to the server socket it asked
+ * for. A socket awaits one handshake: a client that reuses its port for a second destination
+ * before the first answered (as nmap's SYN scan does, whose probes never complete) awaits only
+ * the second.
+ */
 export class VictimCopies {
-  /** '<src> <srcPort> <dst> <dstPort>' of the SYNs copied whose handshake is not complete. */
-  private readonly pending = new Set<string>();
+  private readonly addresses = new Map<string, number>();
+  /** Client socket -> server socket, of the SYNs copied whose handshake is not complete. */
+  private readonly pending = new Map<number, number>();
   /** The handshakes in the order their SYNs came, a ring: the oldest is forgotten when it is full. */
-  private readonly ring: Array<string | undefined>;
-  private readonly ringPorts: Uint32Array;
+  private readonly ringClient: Float64Array;
+  private readonly ringServer: Float64Array;
   private next = 0;
   /**
    * Pending handshakes per hash of their ports: an ACK whose ports hash to a 0 completes none,
-   * which spares most packets of established connections the key string.
+   * which spares most packets of established connections the address lookups.
    */
   private readonly perPorts = new Uint32Array(1 << 16);
 
-  constructor(private readonly maxPending = MAX_PENDING_HANDSHAKES) {
+  constructor(
+    private readonly maxPending = MAX_PENDING_HANDSHAKES,
+    private readonly maxAddresses = MAX_ADDRESSES,
+  ) {
     if ((maxPending & (maxPending - 1)) !== 0) throw new Error(`maxPending must be a power of two, not ${maxPending}`);
-    this.ring = new Array<string | undefined>(maxPending).fill(undefined);
-    this.ringPorts = new Uint32Array(maxPending);
+    this.ringClient = new Float64Array(maxPending).fill(-1);
+    this.ringServer = new Float64Array(maxPending);
   }
 
   /** Whether p goes to its destination's partition too (call once per packet, in capture order). */
@@ -46,13 +60,19 @@ export class VictimCopies {
     if (p.protocol === TCP) {
       // The detectors' definitions (detectors/probe.ts): isSynOnly, completesHandshake.
       if ((p.tcpFlags & (TcpFlag.SYN | TcpFlag.ACK)) === TcpFlag.SYN) {
-        this.awaitCompletion(`${p.src} ${p.srcPort} ${p.dst} ${p.dstPort}`, portsHash(p));
+        this.awaitCompletion(p);
         return true;
       }
       if ((p.tcpFlags & (TcpFlag.ACK | TcpFlag.SYN | TcpFlag.RST)) !== TcpFlag.ACK) return false;
-      // Only a handshake's first ACK: the set holds only SYNs copied and not yet completed.
-      const ports = portsHash(p);
-      if (this.perPorts[ports] === 0 || !this.pending.delete(`${p.src} ${p.srcPort} ${p.dst} ${p.dstPort}`)) return false;
+      // Only a handshake's first ACK: `pending` holds only SYNs copied and not yet completed.
+      const ports = portsHash(p.srcPort, p.dstPort);
+      if (this.perPorts[ports] === 0) return false;
+      const src = this.addresses.get(p.src);
+      const dst = this.addresses.get(p.dst);
+      if (src === undefined || dst === undefined) return false;
+      const client = src * 65536 + p.srcPort;
+      if (this.pending.get(client) !== dst * 65536 + p.dstPort) return false;
+      this.pending.delete(client);
       this.perPorts[ports]--;
       return true;
     }
@@ -65,21 +85,46 @@ export class VictimCopies {
   }
 
   /** A retransmitted SYN keeps its place. */
-  private awaitCompletion(handshake: string, ports: number): void {
-    if (this.pending.has(handshake)) return;
+  private awaitCompletion(p: Packet): void {
+    if (this.addresses.size + 2 > this.maxAddresses && !(this.addresses.has(p.src) && this.addresses.has(p.dst))) this.forgetAll();
+    const client = this.numberOf(p.src) * 65536 + p.srcPort;
+    const server = this.numberOf(p.dst) * 65536 + p.dstPort;
+    const awaited = this.pending.get(client);
+    if (awaited === server) return;
+    if (awaited !== undefined) this.perPorts[portsHash(p.srcPort, awaited % 65536)]--;
     const slot = this.next;
-    const oldest = this.ring[slot];
-    // A slot whose handshake completed names one no longer pending (or, rarely, a later
-    // handshake with the same addresses and ports, which is then forgotten as well).
-    if (oldest !== undefined && this.pending.delete(oldest)) this.perPorts[this.ringPorts[slot]]--;
-    this.ring[slot] = handshake;
-    this.ringPorts[slot] = ports;
+    const oldest = this.ringClient[slot];
+    // A slot whose handshake completed, or whose socket moved on to another server, names one
+    // no longer awaited.
+    if (oldest >= 0 && this.pending.get(oldest) === this.ringServer[slot]) {
+      this.pending.delete(oldest);
+      this.perPorts[portsHash(oldest % 65536, this.ringServer[slot] % 65536)]--;
+    }
+    this.ringClient[slot] = client;
+    this.ringServer[slot] = server;
     this.next = (slot + 1) & (this.maxPending - 1);
-    this.pending.add(handshake);
-    this.perPorts[ports]++;
+    this.pending.set(client, server);
+    this.perPorts[portsHash(p.srcPort, p.dstPort)]++;
+  }
+
+  private numberOf(address: string): number {
+    let n = this.addresses.get(address);
+    if (n === undefined) {
+      n = this.addresses.size;
+      this.addresses.set(address, n);
+    }
+    return n;
+  }
+
+  private forgetAll(): void {
+    this.addresses.clear();
+    this.pending.clear();
+    this.ringClient.fill(-1);
+    this.perPorts.fill(0);
+    this.next = 0;
   }
 }
 
-function portsHash(p: Packet): number {
-  return (Math.imul(p.srcPort, 0x9e3779b1) ^ p.dstPort) >>> 16;
+function portsHash(srcPort: number, dstPort: number): number {
+  return (Math.imul(srcPort, 0x9e3779b1) ^ dstPort) >>> 16;
 }

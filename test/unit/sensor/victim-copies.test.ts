@@ -39,4 +39,22 @@ describe('victim copies', () => {
     expect([4, 5].map((port) => copies.wants(tcp(TcpFlag.ACK, port)))).toEqual([true, true]);
     expect(() => new VictimCopies(3)).toThrow(/power of two/);
   });
+
+  it('awaits one handshake per client socket, and forgets every handshake when too many addresses were numbered', () => {
+    const copies = new VictimCopies(8, 4);
+    const to = (dst: string, flags: number) => packet({ src: '10.0.0.1', dst, srcPort: 40000, dstPort: 80, tcpFlags: flags });
+    // The same socket asks a second server before the first answered: only the second is awaited.
+    copies.wants(to('10.0.0.2', TcpFlag.SYN));
+    copies.wants(to('10.0.0.3', TcpFlag.SYN));
+    expect(copies.pendingHandshakes).toBe(1);
+    expect(copies.wants(to('10.0.0.2', TcpFlag.ACK))).toBe(false);
+    copies.wants(to('10.0.0.3', TcpFlag.SYN)); // retransmitted
+    expect(copies.wants(to('10.0.0.3', TcpFlag.ACK))).toBe(true);
+    // 10.0.0.1, .2, .3 are numbered; a SYN naming two more would pass 4: all is forgotten first.
+    copies.wants(to('10.0.0.2', TcpFlag.SYN));
+    copies.wants(packet({ src: '10.0.0.8', dst: '10.0.0.9', srcPort: 1, dstPort: 2, tcpFlags: TcpFlag.SYN }));
+    expect(copies.pendingHandshakes).toBe(1);
+    expect(copies.wants(to('10.0.0.2', TcpFlag.ACK))).toBe(false);
+    expect(copies.wants(packet({ src: '10.0.0.8', dst: '10.0.0.9', srcPort: 1, dstPort: 2, tcpFlags: TcpFlag.ACK }))).toBe(true);
+  });
 });
