@@ -71,6 +71,25 @@ describe('RegistrySerde against the real schema registry', () => {
     expect(decoded).toEqual({ ...sampleAlert(), detector: '' });
   });
 
+  it('reads PacketBatches of a sensor older than Packet.smbRpc and victimCopy: null and false', async () => {
+    const prefix = `it-${randomUUID().slice(0, 6)}.`;
+    const old = JSON.parse(schemaText('packetBatch'));
+    const packetRecord = old.fields.find((f: { name: string }) => f.name === 'packets').type.items;
+    packetRecord.fields = packetRecord.fields.filter((f: { name: string }) => f.name !== 'smbRpc' && f.name !== 'victimCopy');
+    const registered = await registry(`/subjects/${prefix}packets-value/versions`, { method: 'POST', body: JSON.stringify({ schema: JSON.stringify(old) }) });
+    expect(registered.status).toBe(200);
+    const avro = (await import('avsc')).default;
+    const batch = samplePacketBatch();
+    const oldBatch = { ...batch, packets: batch.packets.map(({ smbRpc: _s, victimCopy: _v, ...rest }) => rest) };
+    const header = Buffer.alloc(5);
+    header.writeUInt32BE(registered.body.id, 1);
+    const serde = createSerde(configWithPrefix(prefix), silentLogger);
+    await serde.init();
+    const decoded = await serde.decode('packetBatch', Buffer.concat([header, avro.Type.forSchema(old).toBuffer(oldBatch)]));
+    expect(decoded).toEqual(batch);
+    expect(decoded.packets.every((p) => p.smbRpc === null && p.victimCopy === false)).toBe(true);
+  });
+
   it('a PacketBatch produced with kafkajs comes back equal, and kcat sees the magic byte and schema id', async () => {
     const prefix = `it-${randomUUID().slice(0, 6)}.`;
     const config = configWithPrefix(prefix);
