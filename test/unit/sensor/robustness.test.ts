@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CaptureFileError } from '../../../services/common/errors.ts';
 import { openCaptureFile } from '../../../services/sensor/capture-source.ts';
+import { openCaptureReader } from '../../../services/sensor/capture-reader.ts';
 import { decodeFrame, decoderFaults } from '../../../services/sensor/decode/frame.ts';
 import { seededRandom } from '../../support/random.ts';
 
@@ -27,6 +28,7 @@ const SOURCES = [
   'icmpflood/icmpv6_rsmurf6_echo_flood_1000.pcap',
   'icmpflood/icmp_echo_flood_single_target_scapy_rawip.pcap',
   'arpspoof/arp_mitm_bidirectional_gateway_and_host.pcapng',
+  'lateral/psexec_add_user_smb2.pcap',
 ];
 
 async function readOutcome(file: string): Promise<'ok' | 'capture-error'> {
@@ -89,6 +91,31 @@ describe('robustness', () => {
     }
     expect(flagged).toBeGreaterThan(1000);
     // Every malformed input must be caught by a length check, not by the safety net.
+    expect(decoderFaults.count).toBe(0);
+  });
+
+  it('reads SMB2 and DCE-RPC requests with mutated lengths and offsets without throwing', async () => {
+    // The PsExec capture's frames that carry a share or an interface (Packet.smbRpc).
+    const frames: Buffer[] = [];
+    const reader = await openCaptureReader(path.join(pcapDir, 'lateral/psexec_add_user_smb2.pcap'));
+    while (
+      await reader.readChunk((linkType, buf, offset, capLength) => {
+        if (decodeFrame(linkType, buf, offset, capLength, capLength, 0, 0).smbRpc !== null) frames.push(Buffer.from(buf.subarray(offset, offset + capLength)));
+      })
+    );
+    await reader.close();
+    expect(frames.length).toBeGreaterThanOrEqual(5);
+    const rand = seededRandom(7);
+    let changed = 0;
+    for (let i = 0; i < 20_000; i++) {
+      const base = frames[i % frames.length];
+      const buf = Buffer.from(base.subarray(0, base.length - Math.floor(rand() * 40)));
+      // Bytes past the TCP header (Ethernet 14 + IPv4 20 + TCP 20): NetBIOS, SMB2 and DCE-RPC fields.
+      for (let m = 1 + Math.floor(rand() * 6); m > 0; m--) buf[54 + Math.floor(rand() * (buf.length - 54))] = Math.floor(rand() * 256);
+      const p = decodeFrame(1, buf, 0, buf.length, buf.length, 0, 0);
+      if (p.smbRpc === null || !/^(share:|bind:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$)/.test(p.smbRpc)) changed++;
+    }
+    expect(changed).toBeGreaterThan(1000);
     expect(decoderFaults.count).toBe(0);
   });
 });
