@@ -21,7 +21,7 @@ const ICMPV6 = 58;
 /** Handshakes whose completing ACK is awaited, at most (a power of two); the oldest is forgotten first. */
 export const MAX_PENDING_HANDSHAKES = 65_536;
 /** Addresses numbered at most (then every number and awaited handshake is forgotten at once). */
-export const MAX_ADDRESSES = 1 << 18;
+export const MAX_ADDRESSES = 1 << 16;
 
 /**
  * Awaited handshakes are numbers, not strings (a key string per SYN was the copies' largest
