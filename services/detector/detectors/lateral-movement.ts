@@ -9,7 +9,9 @@
  *     used for, and the incident opens when the sum reaches the threshold. With the defaults
  *     one RDP or WinRM session is enough; SMB and RPC, which every Windows client uses with its
  *     domain controllers and file servers, need three hosts (the seed's fan-out); SSH, an
- *     admin's daily tool, five.
+ *     admin's daily tool, five. Novelty: a (host, service) pair the source used within
+ *     knownPairSeconds (7 days) is routine and adds nothing, so the helpdesk's daily RDP to the
+ *     same servers is an incident once, not every hour.
  * Only sessions count (client data on an established connection): scan probes and refused
  * connections do not.
  */
@@ -54,7 +56,14 @@ export function executionSignal(smbRpc: string | null): ExecutionSignal | null {
   return null;
 }
 
-type State = DistinctWindow<string>;
+interface State {
+  /** '<host>|<kind>' values of the fan-out window (windowSeconds). */
+  recent: DistinctWindow<string>;
+  /** '<host>|<service>' pairs the source used within knownPairSeconds; null when that is 0. */
+  known: DistinctWindow<string> | null;
+}
+
+const knownOf = (knownPairSeconds: number): DistinctWindow<string> | null => (knownPairSeconds > 0 ? DistinctWindow.of<string>(knownPairSeconds * 1000, 1024) : null);
 
 function internalPair(p: Packet, ctx: DetectorContext): boolean {
   return p.src !== p.dst && ctx.internal.has(p.src) && ctx.internal.has(p.dst) && !p.src.startsWith('127.') && p.src !== '::1';
@@ -67,9 +76,9 @@ function candidate(p: Packet, ctx: DetectorContext): boolean {
 }
 
 /** Sum over the window's hosts of the heaviest weight each was used for. */
-function scoreOf(s: State, weights: DetectorConfig['lateral']['weights']): { score: number; hosts: string[] } {
+function scoreOf(recent: DistinctWindow<string>, weights: DetectorConfig['lateral']['weights']): { score: number; hosts: string[] } {
   const heaviest = new Map<string, number>();
-  for (const value of s.values()) {
+  for (const value of recent.values()) {
     const bar = value.lastIndexOf('|');
     const host = value.slice(0, bar);
     const weight = weights[value.slice(bar + 1) as Kind] ?? 0;
@@ -84,16 +93,26 @@ export const lateralMovement: Detector<State> = {
   name: 'lateral-movement',
   enabled: (c) => c.lateral.enabled,
   keyOf: (p, ctx) => (candidate(p, ctx) ? srcKey(p) : null),
-  create: (ctx) => DistinctWindow.of<string>(ctx.config.lateral.windowSeconds * 1000, 1024),
-  revive: (json) => DistinctWindow.from<string>(json as never),
-  idle: (s, now) => s.idle(now),
+  create: (ctx) => ({ recent: DistinctWindow.of<string>(ctx.config.lateral.windowSeconds * 1000, 1024), known: knownOf(ctx.config.lateral.knownPairSeconds) }),
+  revive: (json, ctx) => {
+    const j = json as { recent: never; known: never | null };
+    // State from before known pairs was the fan-out window alone: its pairs are learnt anew.
+    if (Array.isArray(json) || !('recent' in (json as object))) return { recent: DistinctWindow.from<string>(json as never), known: knownOf(ctx.config.lateral.knownPairSeconds) };
+    return { recent: DistinctWindow.from<string>(j.recent), known: j.known === null ? null : DistinctWindow.from<string>(j.known) };
+  },
+  idle: (s, now) => s.recent.idle(now) && (s.known === null || s.known.idle(now)),
   step(s: State, p: Packet, ctx: DetectorContext): Finding | null {
     const cfg = ctx.config.lateral;
+    const t = tsMs(p);
     const signal = executionSignal(p.smbRpc);
     const service = SERVICE[p.dstPort];
-    const kind: Kind = signal !== null ? 'execution' : service;
-    if (!s.add(tsMs(p), `${p.dst}|${kind}`)) return null;
-    const { score, hosts } = scoreOf(s, cfg.weights);
+    const pair = `${p.dst}|${service ?? 'rpc'}`;
+    // Known before this packet: present in the window after add() refreshed it (add() is false
+    // for a value already there, and also when the window is full, when it is not there).
+    const known = s.known !== null && !s.known.add(t, pair) && s.known.has(pair);
+    if (signal === null && known) return null;
+    if (!s.recent.add(t, signal !== null ? `${p.dst}|execution` : pair)) return null;
+    const { score, hosts } = scoreOf(s.recent, cfg.weights);
     const j = judge(ctx, p.src, cfg.threshold, cfg.severity, score);
     if (score < cfg.threshold) return null;
     const title =

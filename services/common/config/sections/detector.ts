@@ -176,6 +176,7 @@ export const detectorSection = z
       .object({
         enabled: z.boolean().default(true).describe('Run the lateral-movement detector.'),
         windowSeconds: z.number().positive().default(3600).describe('Window of the fan-out score.'),
+        knownPairSeconds: z.number().nonnegative().default(604_800).describe('A (host, service) pair a source used within this time is routine and adds nothing to its score (remote execution always counts); 0: every pair counts again once it has left the window.'),
         threshold: z.number().positive().default(1).describe('Score at which it fires: the sum, over the internal hosts a source used in the window, of the heaviest weight each was used for.'),
         weights: z
           .object({

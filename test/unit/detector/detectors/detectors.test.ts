@@ -4,6 +4,9 @@ import { TcpFlag, type Packet } from '../../../../services/common/model.ts';
 import { MemoryStore } from '../../../../services/common/state/memory-store.ts';
 import { DetectionEngine } from '../../../../services/detector/engine/engine.ts';
 import { beaconScore } from '../../../../services/detector/detectors/beacon.ts';
+import { lateralMovement } from '../../../../services/detector/detectors/lateral-movement.ts';
+import type { DetectorContext } from '../../../../services/detector/detector.ts';
+import { DistinctWindow } from '../../../../services/detector/windows.ts';
 import { adjustSeverity, adjustThreshold, tierOf } from '../../../../services/detector/intel/tiers.ts';
 import { data, packet, syn, withVictimCopies } from '../packets.ts';
 
@@ -118,6 +121,34 @@ describe('detectors on synthetic packets', () => {
   it('lateral movement: one RDP session fires, one SSH session does not', async () => {
     expect((await run([data('10.0.0.31', '10.0.0.10', 3389, T0)])).map((a) => a.category)).toEqual(['lateral_movement']);
     expect(await run([data('10.0.0.31', '10.0.0.10', 22, T0)])).toEqual([]);
+  });
+
+  it('lateral movement: a pair used in the last 7 days is routine; a new pair or remote execution is not', async () => {
+    const DAY = 86_400_000;
+    const rdp = (dst: string, t: number) => data('10.0.0.50', dst, 3389, t);
+    // The helpdesk's daily RDP to the same server: an incident on the first day only.
+    const daily = [0, 1, 2].map((d) => rdp('10.0.0.60', T0 + d * DAY));
+    expect((await run(daily)).map((a) => [a.category, a.firstSeen])).toEqual([['lateral_movement', T0]]);
+    // A server it never used before, on the third day, is new.
+    const [first, third] = await run([...daily, rdp('10.0.0.61', T0 + 2 * DAY + 60_000)]);
+    expect([first.dst, third.dst]).toEqual(['10.0.0.60', '10.0.0.61']);
+    // Past 7 days the pair is new again; with knownPairSeconds 0 it is new every hour.
+    expect(await run([rdp('10.0.0.60', T0), rdp('10.0.0.60', T0 + 8 * DAY)])).toHaveLength(2);
+    expect(await run(daily, loadConfig({ env: {}, overrides: { 'detector.lateral.knownPairSeconds': 0 } }))).toHaveLength(3);
+    // Remote execution on a known host still counts.
+    const exec = await run([...daily, { ...data('10.0.0.50', '10.0.0.60', 445, T0 + 2 * DAY + 10), smbRpc: 'share:ADMIN$' }]);
+    expect(exec.map((a) => a.evidence.details.technique ?? null)).toEqual([null, 'T1021.002']);
+  });
+
+  it('lateral movement revives its state from before known pairs (the fan-out window alone)', () => {
+    const before = DistinctWindow.of<string>(3_600_000, 1024);
+    before.add(T0, '10.0.0.60|rdp');
+    const ctx = { config: config.detector } as DetectorContext;
+    const revived = lateralMovement.revive(JSON.parse(JSON.stringify(before)), ctx);
+    expect([...revived.recent.values()]).toEqual(['10.0.0.60|rdp']);
+    expect(revived.known?.size).toBe(0);
+    const again = lateralMovement.revive(JSON.parse(JSON.stringify(revived)), ctx);
+    expect([...again.recent.values()]).toEqual(['10.0.0.60|rdp']);
   });
 
   it('lateral movement: a Windows client using its domain controller and file server is not, SMB to a third host or remote execution is', async () => {
