@@ -18,8 +18,8 @@
  *  - TLS SNI that tshark cannot show with desegmentation off (see sniBeyondTshark).
  *  - TLS SNI of QUIC (UDP) Initial packets: tshark decrypts QUIC Initials; the sensor does
  *    not decrypt anything, so SNI is compared on TCP only.
- *  - smbRpc: tshark's SMB2 tree connect request path (smb2.tree, its last component upper
- *    case) or DCE-RPC bind / alter-context interface (dcerpc.cn_bind_to_uuid, the first). A
+ *  - smbRpc: tshark's SMB2 or SMB1 tree connect request path (smb2.tree, smb.path: its last
+ *    component upper case) or DCE-RPC bind / alter-context interface (dcerpc.cn_bind_to_uuid, the first). A
  *    bind longer than its segment shows no interface in tshark (no partial PDU with
  *    desegmentation off); we read it from the segment's first 48 bytes, so it is not compared.
  */
@@ -69,6 +69,9 @@ export const TSHARK_FIELDS = [
   'dcerpc.pkt_type',
   'dcerpc.cn_bind_to_uuid',
   'dcerpc.cn_frag_len',
+  'smb.cmd',
+  'smb.flags.response',
+  'smb.path',
 ] as const;
 
 type FieldName = (typeof TSHARK_FIELDS)[number];
@@ -186,8 +189,8 @@ function tsharkSmbRpc(row: TsharkRow): string | null {
   if (bind >= 0 && uuid !== undefined) return `bind:${uuid}`;
   if (bind >= 0 && Number(row['dcerpc.cn_frag_len'][bind]) > Number(first(row['tcp.len']) ?? '0')) return null;
   const connect = row['smb2.cmd'].findIndex((c, i) => c === '3' && row['smb2.flags.response'][i] === '0');
-  const tree = row['smb2.tree'][connect];
-  return connect >= 0 && tree !== undefined ? `share:${tree.slice(tree.lastIndexOf('\\') + 1).toUpperCase()}` : '';
+  const tree = connect >= 0 ? row['smb2.tree'][connect] : row['smb.cmd'].includes('0x75') && first(row['smb.flags.response']) === '0' ? first(row['smb.path']) : undefined;
+  return tree !== undefined ? `share:${tree.slice(tree.lastIndexOf('\\') + 1).toUpperCase()}` : '';
 }
 
 /** The first difference between our packet and tshark's row, or null. */

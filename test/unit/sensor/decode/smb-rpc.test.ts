@@ -1,13 +1,19 @@
 /**
- * Packet.smbRpc (sensor/decode/smb-rpc.ts): the SMB2 shares and DCE-RPC interfaces Windows
- * clients ask for, on the labelled lateral-movement captures (where tshark shows the same
- * requests) and on hand-made segments for the cases those do not hold.
+ * Packet.smbRpc (sensor/decode/smb-rpc.ts): the SMB2 and SMB1 shares and DCE-RPC interfaces
+ * Windows clients ask for, on the labelled lateral-movement captures (where tshark shows the same
+ * requests) and on hand-made segments for the cases those do not hold (SMB1: a capture written
+ * by the test and read by tshark too).
  */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import type { Packet } from '../../../../services/common/model.ts';
 import { openCaptureFile } from '../../../../services/sensor/capture-source.ts';
-import { decodeFrame } from '../../../../services/sensor/decode/frame.ts';
+import { decodeFrame, decoderFaults } from '../../../../services/sensor/decode/frame.ts';
+import { seededRandom } from '../../../support/random.ts';
+import { buildPcap } from '../capture-builder.ts';
+import { comparePacket, runTshark } from '../tshark-oracle.ts';
 
 const PCAPS = process.env.NETSENTINEL_PCAPS ?? join(import.meta.dirname, '../../../../../shared/pcaps');
 
@@ -121,5 +127,151 @@ describe('SMB2 shares and DCE-RPC binds (Packet.smbRpc)', () => {
     const request = bind(SVCCTL_LE);
     request[2] = 0; // a DCE-RPC request, not a bind
     expect(frame(135, request).smbRpc).toBeNull();
+  });
+});
+
+describe('SMB1 requests (Packet.smbRpc)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ns-smb1-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  /** Ethernet + IPv4 + TCP (ACK|PSH) 10.0.0.31:<port> -> 10.0.0.10:445, NetBIOS, then the SMB1 message (a stream of its own per port). */
+  const frame = (smb: Buffer, port: number): Buffer => {
+    const netbios = Buffer.alloc(4);
+    netbios.writeUIntBE(smb.length, 1, 3);
+    const tcp = Buffer.alloc(20);
+    tcp.writeUInt16BE(port, 0);
+    tcp.writeUInt16BE(445, 2);
+    tcp.writeUInt32BE(1, 4);
+    tcp.writeUInt32BE(1, 8);
+    tcp[12] = 0x50;
+    tcp[13] = 0x18;
+    tcp.writeUInt16BE(65535, 14);
+    const ip = Buffer.from('450000000001400040060000' + '0a00001f' + '0a00000a', 'hex');
+    ip.writeUInt16BE(20 + 20 + 4 + smb.length, 2);
+    return Buffer.concat([Buffer.from('020000000002020000000001' + '0800', 'hex'), ip, tcp, netbios, smb]);
+  };
+  /** The 32-byte SMB1 header; flags2 0xc807 (Unicode) or 0x4807 (OEM strings). */
+  const header = (command: number, { reply = false, unicode = true } = {}): Buffer => {
+    const h = Buffer.alloc(32);
+    h.write('ff534d42', 0, 'hex');
+    h[4] = command;
+    h[9] = reply ? 0x98 : 0x18;
+    h.writeUInt16LE(unicode ? 0xc807 : 0x4807, 10);
+    h.writeUInt16LE(2048, 24);
+    h.writeUInt16LE(100, 28);
+    return h;
+  };
+  /** A word block: the word count, the words, the byte count and the bytes. */
+  const block = (words: Buffer, bytes: Buffer): Buffer => {
+    const count = Buffer.alloc(2);
+    count.writeUInt16LE(bytes.length, 0);
+    return Buffer.concat([Buffer.from([words.length / 2]), words, count, bytes]);
+  };
+  const treeConnectWords = (): Buffer => {
+    const w = Buffer.alloc(8);
+    w[0] = 0xff; // no further command
+    w.writeUInt16LE(0x0008, 4);
+    w.writeUInt16LE(1, 6); // a one-byte password
+    return w;
+  };
+  /** Password byte, the padding to an even offset from the header when Unicode, the path, the service. */
+  const treeConnectBytes = (path: string, offsetFromHeader: number, unicode: boolean): Buffer => {
+    const pad = unicode && (offsetFromHeader + 1) % 2 === 1 ? Buffer.alloc(1) : Buffer.alloc(0);
+    const name = unicode ? Buffer.from(`${path}\0`, 'utf16le') : Buffer.from(`${path}\0`, 'latin1');
+    return Buffer.concat([Buffer.alloc(1), pad, name, Buffer.from('?????\0', 'latin1')]);
+  };
+  const treeConnect = (path: string, unicode = true, reply = false): Buffer => Buffer.concat([header(0x75, { unicode, reply }), block(treeConnectWords(), treeConnectBytes(path, 32 + 1 + 8 + 2, unicode))]);
+  /** A session setup whose AndX chain goes on to a tree connect, in one message. */
+  const sessionSetupThenTreeConnect = (path: string): Buffer => {
+    const words = Buffer.alloc(24);
+    words[0] = 0x75;
+    words.writeUInt16LE(4356, 4);
+    words.writeUInt16LE(50, 6);
+    words.writeUInt32LE(0x8000e05c, 20);
+    const first = block(words, Buffer.alloc(0));
+    const next = 32 + first.length;
+    words.writeUInt16LE(next, 2);
+    const second = block(treeConnectWords(), treeConnectBytes(path, next + 1 + 8 + 2, true));
+    return Buffer.concat([header(0x73), block(words, Buffer.alloc(0)), second]);
+  };
+  /** A DCE-RPC bind to svcctl (little-endian, one context), 72 bytes. */
+  const svcctlBind = (): Buffer => {
+    const b = Buffer.alloc(72);
+    b[0] = 5;
+    b[2] = 11;
+    b[3] = 3;
+    b[4] = 0x10;
+    b.writeUInt16LE(72, 8);
+    b.writeUInt16LE(4280, 16);
+    b.writeUInt16LE(4280, 18);
+    b[24] = 1;
+    b[30] = 1;
+    b.write('81bb7a364498f135ad3298f038001003', 32, 'hex');
+    b.writeUInt16LE(2, 48);
+    b.write('045d888aeb1cc9119fe808002b104860', 52, 'hex'); // NDR transfer syntax
+    b.writeUInt32LE(2, 68);
+    return b;
+  };
+  /** TransactNmPipe on \\PIPE\\ carrying the bind. */
+  const transaction = (): Buffer => {
+    const data = svcctlBind();
+    const words = Buffer.alloc(32);
+    words.writeUInt16LE(data.length, 2); // total data
+    words.writeUInt16LE(1024, 6); // max data
+    const nameAt = 32 + 1 + 32 + 2;
+    const name = Buffer.concat([Buffer.alloc(nameAt % 2), Buffer.from('\\PIPE\\\0', 'utf16le')]);
+    const dataAt = nameAt + name.length + ((4 - ((nameAt + name.length) % 4)) % 4);
+    words.writeUInt16LE(dataAt, 20); // parameter offset (no parameters)
+    words.writeUInt16LE(data.length, 22);
+    words.writeUInt16LE(dataAt, 24);
+    words[26] = 2; // setup count
+    words.writeUInt16LE(0x0026, 28); // TransactNmPipe
+    words.writeUInt16LE(0x4000, 30); // FID
+    return Buffer.concat([header(0x25), block(words, Buffer.concat([name, Buffer.alloc(dataAt - nameAt - name.length), data]))]);
+  };
+  /** WRITE_ANDX of the bind to a pipe's FID. */
+  const writeAndX = (): Buffer => {
+    const data = svcctlBind();
+    const words = Buffer.alloc(28);
+    words[0] = 0xff;
+    words.writeUInt16LE(0x4000, 4);
+    words.writeUInt16LE(0x0008, 14); // message start
+    words.writeUInt16LE(data.length, 20);
+    words.writeUInt16LE(32 + 1 + 28 + 2 + 1, 22);
+    return Buffer.concat([header(0x2f), block(words, Buffer.concat([Buffer.alloc(1), data]))]);
+  };
+
+  it('reads a tree connect (Unicode or OEM, alone or after a session setup) and a bind in a transaction or write, and agrees with tshark', async () => {
+    const messages = [
+      treeConnect('\\\\FS01\\ADMIN$'),
+      treeConnect('\\\\FS01\\c$', false),
+      sessionSetupThenTreeConnect('\\\\10.0.0.10\\IPC$'),
+      transaction(),
+      writeAndX(),
+      treeConnect('\\\\FS01\\ADMIN$', true, true), // a reply
+    ];
+    const file = join(dir, 'smb1.pcap');
+    writeFileSync(file, buildPcap(messages.map((m, i) => ({ data: frame(m, 50000 + i), ts: 1_700_000_000_000_000 + i }))));
+    const packets: Packet[] = [];
+    for await (const chunk of await openCaptureFile(file)) packets.push(...chunk);
+    expect(packets.map((p) => p.smbRpc)).toEqual(['share:ADMIN$', 'share:C$', 'share:IPC$', SVCCTL, SVCCTL, null]);
+    const rows = await runTshark(file);
+    expect(rows).toHaveLength(messages.length);
+    for (let i = 0; i < rows.length; i++) expect(comparePacket(packets[i], rows[i]), `frame ${i + 1}`).toBeNull();
+  });
+
+  it('reads mutated SMB1 requests (word counts, offsets, AndX chains) without throwing', () => {
+    const frames = [treeConnect('\\\\FS01\\ADMIN$'), sessionSetupThenTreeConnect('\\\\FS01\\C$'), transaction(), writeAndX()].map((m) => frame(m, 50000));
+    const rand = seededRandom(11);
+    let found = 0;
+    for (let i = 0; i < 20_000; i++) {
+      const base = frames[i % frames.length];
+      const buf = Buffer.from(base.subarray(0, base.length - Math.floor(rand() * 30)));
+      // Past Ethernet, IPv4, TCP and NetBIOS (58 bytes): the SMB1 header, words and bytes.
+      for (let m = 1 + Math.floor(rand() * 4); m > 0; m--) buf[58 + Math.floor(rand() * (buf.length - 58))] = Math.floor(rand() * 256);
+      if (decodeFrame(1, buf, 0, buf.length, buf.length, 0, 0).smbRpc !== null) found++;
+    }
+    expect(found).toBeGreaterThan(1000);
+    expect(decoderFaults.count).toBe(0);
   });
 });
