@@ -87,7 +87,8 @@ export interface Packet {
   decodeFlags: number;
   /**
    * The Windows remote-administration request the packet starts (sensor/decode/smb-rpc.ts):
-   * 'share:<NAME>' (SMB2 TREE_CONNECT) or 'bind:<uuid>' (DCE-RPC bind); null otherwise.
+   * 'share:<NAME>' (SMB2 TREE_CONNECT, SMB1 TREE_CONNECT_ANDX) or 'bind:<uuid>' (DCE-RPC bind);
+   * null otherwise.
    */
   smbRpc: string | null;
   /**
