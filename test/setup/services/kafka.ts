@@ -74,8 +74,7 @@ export async function startLocalKafka(workDir: string, timeoutMs = 90_000): Prom
   writeFileSync(log4jFile, log4jProperties(join(dir, 'server.log')));
 
   const java = [...JVM_OPTIONS, `-Dlog4j.configuration=file:${log4jFile}`, `-Dkafka.logs.dir=${dir}`, '-cp', `${libs}/*`];
-  // A cluster id is 16 random bytes in URL-safe base64 without padding (22 characters).
-  const clusterId = randomBytes(16).toString('base64url');
+  const clusterId = newClusterId();
   await runToCompletion({
     name: 'kafka (storage format)',
     command: 'java',
@@ -117,4 +116,17 @@ async function waitForKafka(proc: ServiceProcess, brokers: string[], timeoutMs: 
     },
     { proc, timeoutMs, intervalMs: 300, what: 'a kafkajs admin to describe the cluster and list topics' },
   );
+}
+
+/**
+ * A cluster id: 16 random bytes in URL-safe base64 without padding (22 characters). One that
+ * starts with '-' would be read as an option by kafka-storage's argument parser (1 run in 64
+ * failed so, "argument --cluster-id/-t: expected one argument"); Kafka's own Uuid.randomUuid()
+ * draws again in that case too.
+ */
+export function newClusterId(): string {
+  for (;;) {
+    const id = randomBytes(16).toString('base64url');
+    if (!id.startsWith('-')) return id;
+  }
 }
