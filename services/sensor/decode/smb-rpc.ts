@@ -113,6 +113,7 @@ function smb1Request(buf: Buffer, header: number, end: number): string | null {
     if (command === SMB1_TREE_CONNECT_ANDX && wordCount >= 4) {
       let path = bytes + u16le(buf, words + 6);
       const stop = Math.min(end, bytes + byteCount, path + MAX_PATH * 2);
+      if (path >= stop) return null;
       if (!unicode) return shareOf(buf.toString('latin1', path, terminator(buf, path, stop, 1)));
       if (((path - header) & 1) !== 0) path++;
       return shareOf(buf.toString('utf16le', path, terminator(buf, path, stop, 2)));
