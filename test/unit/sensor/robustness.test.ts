@@ -12,7 +12,7 @@ import { CaptureFileError } from '../../../services/common/errors.ts';
 import { openCaptureFile } from '../../../services/sensor/capture-source.ts';
 import { openCaptureReader } from '../../../services/sensor/capture-reader.ts';
 import { decodeFrame, decoderFaults } from '../../../services/sensor/decode/frame.ts';
-import { seededRandom } from '../../support/random.ts';
+import { mutatedFrames, seededRandom } from '../../support/random.ts';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const pcapDir = path.resolve(repoRoot, '../shared/pcaps');
@@ -105,13 +105,9 @@ describe('robustness', () => {
     );
     await reader.close();
     expect(frames.length).toBeGreaterThanOrEqual(5);
-    const rand = seededRandom(7);
     let changed = 0;
-    for (let i = 0; i < 20_000; i++) {
-      const base = frames[i % frames.length];
-      const buf = Buffer.from(base.subarray(0, base.length - Math.floor(rand() * 40)));
-      // Bytes past the TCP header (Ethernet 14 + IPv4 20 + TCP 20): NetBIOS, SMB2 and DCE-RPC fields.
-      for (let m = 1 + Math.floor(rand() * 6); m > 0; m--) buf[54 + Math.floor(rand() * (buf.length - 54))] = Math.floor(rand() * 256);
+    // Bytes past the TCP header (Ethernet 14 + IPv4 20 + TCP 20): NetBIOS, SMB2 and DCE-RPC fields.
+    for (const buf of mutatedFrames(frames, { seed: 7, count: 20_000, from: 54, maxCut: 40, maxChanges: 6 })) {
       const p = decodeFrame(1, buf, 0, buf.length, buf.length, 0, 0);
       if (p.smbRpc === null || !/^(share:|bind:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$)/.test(p.smbRpc)) changed++;
     }

@@ -11,7 +11,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { Packet } from '../../../../services/common/model.ts';
 import { openCaptureFile } from '../../../../services/sensor/capture-source.ts';
 import { decodeFrame, decoderFaults } from '../../../../services/sensor/decode/frame.ts';
-import { seededRandom } from '../../../support/random.ts';
+import { mutatedFrames } from '../../../support/random.ts';
 import { buildPcap } from '../capture-builder.ts';
 import { comparePacket, runTshark } from '../tshark-oracle.ts';
 
@@ -262,13 +262,9 @@ describe('SMB1 requests (Packet.smbRpc)', () => {
 
   it('reads mutated SMB1 requests (word counts, offsets, AndX chains) without throwing', () => {
     const frames = [treeConnect('\\\\FS01\\ADMIN$'), sessionSetupThenTreeConnect('\\\\FS01\\C$'), transaction(), writeAndX()].map((m) => frame(m, 50000));
-    const rand = seededRandom(11);
     let found = 0;
-    for (let i = 0; i < 20_000; i++) {
-      const base = frames[i % frames.length];
-      const buf = Buffer.from(base.subarray(0, base.length - Math.floor(rand() * 30)));
-      // Past Ethernet, IPv4, TCP and NetBIOS (58 bytes): the SMB1 header, words and bytes.
-      for (let m = 1 + Math.floor(rand() * 4); m > 0; m--) buf[58 + Math.floor(rand() * (buf.length - 58))] = Math.floor(rand() * 256);
+    // Past Ethernet, IPv4, TCP and NetBIOS (58 bytes): the SMB1 header, words and bytes.
+    for (const buf of mutatedFrames(frames, { seed: 11, count: 20_000, from: 58, maxCut: 30, maxChanges: 4 })) {
       if (decodeFrame(1, buf, 0, buf.length, buf.length, 0, 0).smbRpc !== null) found++;
     }
     expect(found).toBeGreaterThan(1000);
