@@ -195,7 +195,4 @@ export function evidence(count: number, threshold: number, baseThreshold: number
 
 export const tsMs = (p: Packet): number => p.ts / 1000;
 
-export const TCP = 6;
-export const UDP = 17;
-export const ICMP = 1;
-export const ICMPV6 = 58;
+export { ICMP, ICMPV6, TCP, UDP } from '../common/packet-kinds.ts';

@@ -12,11 +12,8 @@
  * Both the sensor's batcher and `analyze` decide with this class over the same packet order,
  * so both send the same copies.
  */
-import { TcpFlag, type Packet } from '../common/model.ts';
-
-const TCP = 6;
-const ICMP = 1;
-const ICMPV6 = 58;
+import type { Packet } from '../common/model.ts';
+import { completesHandshake, isEchoRequest, isSynOnly } from '../common/packet-kinds.ts';
 
 /** Handshakes whose completing ACK is awaited, at most (a power of two); the oldest is forgotten first. */
 export const MAX_PENDING_HANDSHAKES = 65_536;
@@ -57,13 +54,11 @@ export class VictimCopies {
   /** Whether p goes to its destination's partition too (call once per packet, in capture order). */
   wants(p: Packet): boolean {
     if (p.dst === '') return false;
-    if (p.protocol === TCP) {
-      // The detectors' definitions (detectors/probe.ts): isSynOnly, completesHandshake.
-      if ((p.tcpFlags & (TcpFlag.SYN | TcpFlag.ACK)) === TcpFlag.SYN) {
-        this.awaitCompletion(p);
-        return true;
-      }
-      if ((p.tcpFlags & (TcpFlag.ACK | TcpFlag.SYN | TcpFlag.RST)) !== TcpFlag.ACK) return false;
+    if (isSynOnly(p)) {
+      this.awaitCompletion(p);
+      return true;
+    }
+    if (completesHandshake(p)) {
       // Only a handshake's first ACK: `pending` holds only SYNs copied and not yet completed.
       const ports = portsHash(p.srcPort, p.dstPort);
       if (this.perPorts[ports] === 0) return false;
@@ -76,7 +71,7 @@ export class VictimCopies {
       this.perPorts[ports]--;
       return true;
     }
-    return (p.protocol === ICMP && p.icmpType === 8) || (p.protocol === ICMPV6 && p.icmpType === 128);
+    return isEchoRequest(p);
   }
 
   /** Handshakes awaited now. */

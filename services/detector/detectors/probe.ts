@@ -8,14 +8,12 @@
  */
 import { TcpFlag, type Packet } from '../../common/model.ts';
 import { isMulticastOrBroadcast } from '../net.ts';
-import { ICMP, ICMPV6, TCP, UDP } from '../detector.ts';
+import { TCP, UDP } from '../../common/packet-kinds.ts';
+
+export { completesHandshake, isEchoRequest, isSynOnly } from '../../common/packet-kinds.ts';
 
 export function isTcpProbe(p: Packet): boolean {
   return p.protocol === TCP && (p.tcpFlags & (TcpFlag.ACK | TcpFlag.RST)) === 0 && !p.fragment;
-}
-
-export function isSynOnly(p: Packet): boolean {
-  return p.protocol === TCP && (p.tcpFlags & (TcpFlag.SYN | TcpFlag.ACK)) === TcpFlag.SYN;
 }
 
 export function isUdpProbe(p: Packet): boolean {
@@ -24,19 +22,7 @@ export function isUdpProbe(p: Packet): boolean {
   return !isMulticastOrBroadcast(p.dst);
 }
 
-export function isEchoRequest(p: Packet): boolean {
-  return (p.protocol === ICMP && p.icmpType === 8) || (p.protocol === ICMPV6 && p.icmpType === 128);
-}
-
 /** Client data in an established TCP session (ACK and payload), not a probe or a handshake. */
 export function isClientData(p: Packet): boolean {
   return p.protocol === TCP && (p.tcpFlags & TcpFlag.ACK) !== 0 && (p.tcpFlags & TcpFlag.SYN) === 0 && p.payloadLength > 0;
-}
-
-/**
- * A client packet after a handshake (ACK, no SYN or RST) to the host and port it may have
- * completed one with: what tells connections that succeed from probes that do not.
- */
-export function completesHandshake(p: Packet): boolean {
-  return p.protocol === TCP && (p.tcpFlags & (TcpFlag.ACK | TcpFlag.SYN | TcpFlag.RST)) === TcpFlag.ACK;
 }

@@ -38,6 +38,10 @@ const DCERPC_ALTER_CONTEXT = 14;
 /** Common header (16) + max_xmit_frag, max_recv_frag, assoc_group_id (8) + context count (4) + id, transfer count (4) + the interface UUID (16). */
 const DCERPC_BIND_UUID_END = 48;
 
+/** Where a UUID's first 8 bytes (time_low, time_mid, time_hi) lie in a little- or big-endian bind. */
+const UUID_LE_ORDER = [3, 2, 1, 0, 5, 4, 7, 6];
+const UUID_BE_ORDER = [0, 1, 2, 3, 4, 5, 6, 7];
+
 const HEX: string[] = [];
 for (let i = 0; i < 256; i++) HEX.push(i.toString(16).padStart(2, '0'));
 
@@ -155,7 +159,7 @@ function dcerpcBind(buf: Buffer, off: number, end: number): string | null {
   // The data representation's integer format: little-endian (0x10) is what Windows sends.
   const littleEndian = (buf[off + 4] & 0x10) !== 0;
   const u = off + 32;
-  const order = littleEndian ? [3, 2, 1, 0, 5, 4, 7, 6] : [0, 1, 2, 3, 4, 5, 6, 7];
+  const order = littleEndian ? UUID_LE_ORDER : UUID_BE_ORDER;
   let s = 'bind:';
   for (let i = 0; i < 8; i++) {
     s += HEX[buf[u + order[i]]];
