@@ -40,7 +40,48 @@ export function stateStoreContract(name: string, open: () => Promise<StateStoreF
 
     it('starts empty: no applied offset, no outbox, absent keys are null', async () => {
       const snap = await fx.store.load({ stream, partition: 0 }, [`${stream}:a`, `${stream}:b`]);
-      expect(snap).toEqual({ applied: null, outbox: null, values: [null, null] });
+      expect(snap).toEqual({ applied: null, outbox: null, awaiting: null, values: [null, null] });
+    });
+
+    it('keeps the awaiting record across commits that give none, and replaces it with one that does', async () => {
+      const ref = { stream, partition: 0 };
+      await fx.store.commit(commit({ applied: '1', awaiting: '{"c":1}' }));
+      expect((await fx.store.load(ref, [])).awaiting).toBe('{"c":1}');
+      await fx.store.commit(commit({ expectedApplied: '1', applied: '2' }));
+      expect((await fx.store.load(ref, [])).awaiting).toBe('{"c":1}');
+      // A fenced-off commit changes the record no more than the state.
+      expect(await fx.store.commit(commit({ expectedApplied: '1', applied: '3', awaiting: '{"c":9}' }))).toBe('conflict');
+      await fx.store.commit(commit({ expectedApplied: '2', applied: '3', awaiting: '{"c":2}' }));
+      const snap = await fx.store.load(ref, []);
+      expect([snap.applied, snap.awaiting]).toEqual(['3', '{"c":2}']);
+      expect((await fx.store.load({ stream, partition: 1 }, [])).awaiting).toBeNull();
+    });
+
+    it('numbers log entries in append order and reads those after a number, at most max', async () => {
+      const log = `${stream}-log`;
+      expect(await fx.store.readLog(log, 0, 10)).toEqual({ head: 0, entries: [] });
+      const numbers = [];
+      for (const e of ['a', 'b|with bar', 'c', 'd']) numbers.push(await fx.store.appendLog(log, e, 100, 60_000));
+      expect(numbers).toEqual([1, 2, 3, 4]);
+      expect(await fx.store.readLog(log, 0, 0)).toEqual({ head: 4, entries: [] });
+      expect(await fx.store.readLog(log, 1, 2)).toEqual({ head: 4, entries: [{ seq: 2, entry: 'b|with bar' }, { seq: 3, entry: 'c' }] });
+      expect(await fx.store.readLog(log, 4, 10)).toEqual({ head: 4, entries: [] });
+    });
+
+    it('keeps the newest maxLength log entries: a reader far behind gets those that are left', async () => {
+      const log = `${stream}-trimmed`;
+      for (let i = 1; i <= 10; i++) await fx.store.appendLog(log, `e${i}`, 3, 60_000);
+      const read = await fx.store.readLog(log, 2, 100);
+      expect(read.head).toBe(10);
+      expect(read.entries.map((e) => [e.seq, e.entry])).toEqual([[8, 'e8'], [9, 'e9'], [10, 'e10']]);
+      expect((await fx.store.readLog(log, 8, 1)).entries).toEqual([{ seq: 9, entry: 'e9' }]);
+    });
+
+    it('expires a log its TTL after the last append', async () => {
+      const log = `${stream}-short`;
+      await fx.store.appendLog(log, 'x', 10, 150);
+      await fx.advance(400);
+      expect(await fx.store.readLog(log, 0, 10)).toEqual({ head: 0, entries: [] });
     });
 
     it('commit writes the state, the outbox and the applied offset together', async () => {
@@ -48,7 +89,7 @@ export function stateStoreContract(name: string, open: () => Promise<StateStoreF
       const outcome = await fx.store.commit(commit({ writes: [{ key: k, value: 'v1', ttlMs: 60_000 }], outbox: '["alert"]' }));
       expect(outcome).toBe('committed');
       const snap = await fx.store.load({ stream, partition: 0 }, [k]);
-      expect(snap).toEqual({ applied: '9', outbox: '["alert"]', values: ['v1'] });
+      expect(snap).toEqual({ applied: '9', outbox: '["alert"]', awaiting: null, values: ['v1'] });
     });
 
     it('refuses a commit whose expected offset is stale (a zombie worker) and changes nothing', async () => {

@@ -4,7 +4,7 @@
  * TTL on every key, shared quota and queue (shared within the process). Bounded: at most
  * maxKeys live keys, the least recently written go first.
  */
-import { compareOffsets, partitionMetaKey, type CommitOutcome, type PartitionCommit, type PartitionRef, type PartitionSnapshot, type QueueItem, type QuotaDecision, type QuotaPop, type QuotaWindow, type StateStore } from './port.ts';
+import { compareOffsets, partitionMetaKey, type CommitOutcome, type LogRead, type PartitionCommit, type PartitionRef, type PartitionSnapshot, type QueueItem, type QuotaDecision, type QuotaPop, type QuotaWindow, type StateStore } from './port.ts';
 
 interface Entry {
   value: string;
@@ -14,6 +14,13 @@ interface Entry {
 interface Meta {
   applied: string;
   outbox: string;
+  awaiting: string | null;
+}
+
+interface Log {
+  head: number;
+  entries: Array<{ seq: number; entry: string }>;
+  expiresAt: number;
 }
 
 export interface MemoryStoreOptions {
@@ -27,6 +34,7 @@ export class MemoryStore implements StateStore {
   private readonly entries = new Map<string, Entry>();
   private readonly metas = new Map<string, Entry & { meta: Meta }>();
   private readonly queues = new Map<string, { items: Map<string, number>; expiresAt: number }>();
+  private readonly logs = new Map<string, Log>();
   private readonly maxKeys: number;
   private readonly now: () => number;
 
@@ -37,17 +45,18 @@ export class MemoryStore implements StateStore {
 
   async load(ref: PartitionRef, keys: string[]): Promise<PartitionSnapshot> {
     const meta = this.liveMeta(partitionMetaKey(ref));
-    return { applied: meta?.applied ?? null, outbox: meta?.outbox ?? null, values: keys.map((key) => this.read(key)) };
+    return { applied: meta?.applied ?? null, outbox: meta?.outbox ?? null, awaiting: meta?.awaiting ?? null, values: keys.map((key) => this.read(key)) };
   }
 
   async commit(commit: PartitionCommit): Promise<CommitOutcome> {
     const metaKey = partitionMetaKey(commit.ref);
-    const current = this.liveMeta(metaKey)?.applied ?? null;
+    const meta = this.liveMeta(metaKey);
+    const current = meta?.applied ?? null;
     if (current !== commit.expectedApplied) return 'conflict';
     if (current !== null && compareOffsets(commit.applied, current) <= 0) return 'conflict';
     for (const key of commit.deletes) this.entries.delete(key);
     for (const write of commit.writes) this.write(write.key, write.value, write.ttlMs);
-    this.metas.set(metaKey, { value: '', expiresAt: this.now() + commit.metaTtlMs, meta: { applied: commit.applied, outbox: commit.outbox } });
+    this.metas.set(metaKey, { value: '', expiresAt: this.now() + commit.metaTtlMs, meta: { applied: commit.applied, outbox: commit.outbox, awaiting: commit.awaiting ?? meta?.awaiting ?? null } });
     return 'committed';
   }
 
@@ -108,7 +117,28 @@ export class MemoryStore implements StateStore {
     return top.map(([member, score]) => ({ member, score }));
   }
 
+  async appendLog(log: string, entry: string, maxLength: number, ttlMs: number): Promise<number> {
+    let l = this.logs.get(log);
+    if (!l || l.expiresAt <= this.now()) {
+      l = { head: 0, entries: [], expiresAt: 0 };
+      this.logs.set(log, l);
+    }
+    l.head += 1;
+    l.entries.push({ seq: l.head, entry });
+    if (l.entries.length > maxLength) l.entries.splice(0, l.entries.length - Math.max(1, maxLength));
+    l.expiresAt = this.now() + ttlMs;
+    return l.head;
+  }
+
+  async readLog(log: string, after: number, max: number): Promise<LogRead> {
+    const l = this.logs.get(log);
+    if (!l || l.expiresAt <= this.now()) return { head: 0, entries: [] };
+    if (max <= 0) return { head: l.head, entries: [] };
+    return { head: l.head, entries: l.entries.filter((e) => e.seq > after).slice(0, max) };
+  }
+
   async close(): Promise<void> {
+    this.logs.clear();
     this.entries.clear();
     this.metas.clear();
     this.queues.clear();

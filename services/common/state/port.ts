@@ -28,6 +28,11 @@ export interface PartitionSnapshot {
   outbox: string | null;
   /** Values of the requested keys, in request order (null = absent or expired). */
   values: Array<string | null>;
+  /**
+   * The engine's record of the partition's incidents that await an intel verdict (opaque JSON,
+   * written by commits that give one), null before the first such commit.
+   */
+  awaiting: string | null;
 }
 
 export interface StateWrite {
@@ -45,6 +50,8 @@ export interface PartitionCommit {
   writes: StateWrite[];
   deletes: string[];
   outbox: string;
+  /** Replaces the partition's awaiting record (PartitionSnapshot.awaiting) when given. */
+  awaiting?: string;
   /** Lifetime of the applied offset and outbox; refreshed by every commit. */
   metaTtlMs: number;
 }
@@ -65,6 +72,13 @@ export interface QuotaDecision {
 
 /** What popWithQuota did: nothing to do, no quota left, or one unit spent on the item. */
 export type QuotaPop = { outcome: 'empty' } | { outcome: 'denied'; retryAfterMs: number } | { outcome: 'granted'; item: QueueItem };
+
+/** What readLog found: the number of the newest entry appended (0: none yet), and entries. */
+export interface LogRead {
+  head: number;
+  /** Oldest first; entries that no longer exist (trimmed, expired) are left out. */
+  entries: Array<{ seq: number; entry: string }>;
+}
 
 export interface QueueItem {
   member: string;
@@ -101,6 +115,15 @@ export interface StateStore {
    * take would let a lower-priority item win the last unit of a window).
    */
   popWithQuota(queue: string, quota: string, windows: QuotaWindow[], nowMs: number): Promise<QuotaPop>;
+
+  /**
+   * A log shared by all workers (intel verdicts as they arrive): entries numbered 1, 2, ... in
+   * append order; the newest maxLength are kept, and the whole log lives ttlMs after its last
+   * append. Returns the new entry's number.
+   */
+  appendLog(log: string, entry: string, maxLength: number, ttlMs: number): Promise<number>;
+  /** The log's newest number, and the entries numbered after `after` (at most max, oldest first). */
+  readLog(log: string, after: number, max: number): Promise<LogRead>;
 
   close(): Promise<void>;
 }

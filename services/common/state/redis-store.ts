@@ -9,7 +9,7 @@ import type { Redis } from 'ioredis';
 import type { Config } from '../config/schema.ts';
 import { StateStoreError } from '../errors.ts';
 import { createRedisConnection } from '../redis-connection.ts';
-import { partitionMetaKey, type CommitOutcome, type PartitionCommit, type PartitionRef, type PartitionSnapshot, type QueueItem, type QuotaDecision, type QuotaPop, type QuotaWindow, type StateStore } from './port.ts';
+import { partitionMetaKey, type CommitOutcome, type PartitionCommit, type PartitionRef, type LogRead, type PartitionSnapshot, type QueueItem, type QuotaDecision, type QuotaPop, type QuotaWindow, type StateStore } from './port.ts';
 import { histogram } from '../observability/metrics.ts';
 
 const lua = (name: string): string => readFileSync(new URL(`./lua/${name}.lua`, import.meta.url), 'utf8');
@@ -19,6 +19,8 @@ interface ScriptedRedis extends Redis {
   nsCommitPartition(numKeys: number, ...args: Array<string | number>): Promise<string>;
   nsTakeQuota(numKeys: number, ...args: Array<string | number>): Promise<[number, number, string?, string?]>;
   nsQueuePush(numKeys: number, ...args: Array<string | number>): Promise<number>;
+  nsAppendLog(numKeys: number, ...args: Array<string | number>): Promise<number>;
+  nsReadLog(numKeys: number, ...args: Array<string | number>): Promise<[number, ...string[]]>;
 }
 
 export interface RedisStoreOptions {
@@ -47,6 +49,8 @@ export class RedisStore implements StateStore {
     this.redis.defineCommand('nsCommitPartition', { lua: lua('commit-partition') });
     this.redis.defineCommand('nsTakeQuota', { lua: lua('take-quota') });
     this.redis.defineCommand('nsQueuePush', { lua: lua('queue-push') });
+    this.redis.defineCommand('nsAppendLog', { lua: lua('append-log') });
+    this.redis.defineCommand('nsReadLog', { lua: lua('read-log') });
   }
 
   async load(ref: PartitionRef, keys: string[]): Promise<PartitionSnapshot> {
@@ -55,7 +59,8 @@ export class RedisStore implements StateStore {
     return {
       applied: nullable(reply[0]),
       outbox: nullable(reply[1]),
-      values: reply.slice(2).map(nullable),
+      awaiting: nullable(reply[2]),
+      values: reply.slice(3).map(nullable),
     };
   }
 
@@ -64,6 +69,7 @@ export class RedisStore implements StateStore {
     const args: Array<string | number> = [c.expectedApplied ?? '', c.applied, Math.max(1, Math.ceil(c.metaTtlMs)), c.outbox, c.writes.length];
     for (const w of c.writes) args.push(w.value);
     for (const w of c.writes) args.push(Math.max(1, Math.ceil(w.ttlMs)));
+    if (c.awaiting !== undefined) args.push(c.awaiting);
     const reply = await this.call('commit', () => this.redis.nsCommitPartition(keys.length, ...keys, ...args));
     return reply === 'committed' ? 'committed' : 'conflict';
   }
@@ -112,6 +118,19 @@ export class RedisStore implements StateStore {
     return items;
   }
 
+  async appendLog(log: string, entry: string, maxLength: number, ttlMs: number): Promise<number> {
+    return this.call('log-append', () => this.redis.nsAppendLog(2, ...this.logKeys(log), entry, Math.max(1, maxLength), Math.max(1, Math.ceil(ttlMs))));
+  }
+
+  async readLog(log: string, after: number, max: number): Promise<LogRead> {
+    const [head, ...raw] = await this.call('log-read', () => this.redis.nsReadLog(2, ...this.logKeys(log), after, max));
+    return { head: Number(head), entries: raw.map(logEntry) };
+  }
+
+  private logKeys(log: string): [string, string] {
+    return [this.key(`L:${log}:n`), this.key(`L:${log}`)];
+  }
+
   async close(): Promise<void> {
     await this.redis.quit().catch(() => this.redis.disconnect());
   }
@@ -139,4 +158,10 @@ export function createRedisStore(config: Readonly<Config>, connectionName = 'net
 
 function nullable(value: string | null | false | undefined): string | null {
   return value === null || value === false || value === undefined ? null : value;
+}
+
+/** '<number>|<entry>' as the list stores it. */
+function logEntry(raw: string): { seq: number; entry: string } {
+  const bar = raw.indexOf('|');
+  return { seq: Number(raw.slice(0, bar)), entry: raw.slice(bar + 1) };
 }

@@ -18,9 +18,10 @@ import { compareOffsets, type PartitionRef, type PartitionSnapshot, type StateSt
 import type { Detector, DetectorContext, Finding } from '../detector.ts';
 import { DETECTORS } from '../detectors/index.ts';
 import { Feeds, readFeedFile } from '../intel/feeds.ts';
-import { intelCacheKey, IntelView } from '../intel/view.ts';
+import { intelCacheKey, IntelView, loggedVerdict, VERDICT_LOG } from '../intel/view.ts';
 import { CidrSet, domainMatches, registrableDomain } from '../net.ts';
-import { absorbInCooldown, pruneIncidents, recordFinding, type Incident } from './incidents.ts';
+import { absorbInCooldown, keepUntilVerdict, pruneIncidents, recordFinding, reviseOnVerdict, type Incident } from './incidents.ts';
+import { AwaitingVerdicts } from './awaiting-verdicts.ts';
 import { keepable, keepPacket, keptPacket, type KeptPacket } from './first-packet.ts';
 import { Suppressions } from './suppressions.ts';
 import { counter } from '../../common/observability/metrics.ts';
@@ -83,6 +84,8 @@ interface PartitionCache {
    * true while this engine is the partition's only writer. A key leaves it when a blob is made.
    */
   absent: Set<string>;
+  /** Incidents awaiting intel verdicts (null until read: only with lookups). */
+  awaiting: AwaitingVerdicts | null;
 }
 
 /**
@@ -150,7 +153,7 @@ export interface Prefetch {
   readonly part: PartitionCache | undefined;
   readonly missing: string[];
   readonly probed: string[];
-  readonly snapshot: Promise<PartitionSnapshot>;
+  readonly snapshot: Promise<StepSnapshot>;
 }
 
 export interface ProcessOptions {
@@ -167,7 +170,17 @@ export interface ProcessOptions {
 interface FoldOutput {
   alerts: Alert[];
   suppressed: number;
+  /** Incidents whose alert this step went out before their intel verdict was known. */
+  awaits: Array<{ entity: string; key: string; t: number }>;
 }
+
+/** A step's read: the partition's snapshot and, with lookups, the verdict log's newest number. */
+interface StepSnapshot extends PartitionSnapshot {
+  verdictHead: number;
+}
+
+/** Verdict-log entries a step reads at most (the rest wait for the next step). */
+const VERDICTS_PER_STEP = 1_000;
 
 /** Removes a blob from the live set. */
 function drop(part: PartitionCache, key: string): void {
@@ -311,7 +324,7 @@ export class DetectionEngine {
    * keys it does not hold (`probed`: whether they exist is what the step needs to know), and the
    * intel keys, in that order.
    */
-  private readMissing(partition: number, keyed: Keyed, part: PartitionCache | undefined, intelKeys: string[]): { missing: string[]; probed: string[]; snapshot: Promise<PartitionSnapshot> } {
+  private readMissing(partition: number, keyed: Keyed, part: PartitionCache | undefined, intelKeys: string[]): { missing: string[]; probed: string[]; snapshot: Promise<StepSnapshot> } {
     const missing: string[] = [];
     for (const k of keyed.keys) if (!part || !part.blobs.has(k)) missing.push(k);
     const probed: string[] = [];
@@ -320,7 +333,12 @@ export class DetectionEngine {
     const stateKeys = new Array<string>(missing.length + probed.length);
     for (let i = 0; i < missing.length; i++) stateKeys[i] = prefix + missing[i];
     for (let i = 0; i < probed.length; i++) stateKeys[missing.length + i] = prefix + probed[i];
-    return { missing, probed, snapshot: this.store.load({ stream: this.stream, partition }, intelKeys.length === 0 ? stateKeys : [...stateKeys, ...intelKeys]) };
+    const loading = this.store.load({ stream: this.stream, partition }, intelKeys.length === 0 ? stateKeys : [...stateKeys, ...intelKeys]);
+    // Without lookups no verdict ever arrives: no read of the verdict log.
+    const snapshot = this.intel.lookups
+      ? Promise.all([loading, this.store.readLog(VERDICT_LOG, 0, 0)]).then(([snap, log]) => ({ ...snap, verdictHead: log.head }))
+      : loading.then((snap) => ({ ...snap, verdictHead: 0 }));
+    return { missing, probed, snapshot };
   }
 
   /** A partition's share of MAX_ABSENT (over the partitions seen, when their number is not known). */
@@ -359,7 +377,7 @@ export class DetectionEngine {
         return { alerts: outboxAlerts, replayed: outboxAlerts.length, packets: 0, skippedMessages: replay, suppressed: 0 };
       }
       this.intel.setCached(entities, snap.values.slice(missing.length + probed.length));
-      const part: PartitionCache = cached ?? { applied: snap.applied, blobs: new Map(), bytes: 0, absent: new Set() };
+      const part: PartitionCache = cached ?? { applied: snap.applied, blobs: new Map(), bytes: 0, absent: new Set(), awaiting: null };
       const absentMax = this.absentMax(partition);
       const adopt = (key: string, raw: string | null): void => {
         const blob: Blob = raw ? (JSON.parse(raw) as Blob) : { t: 0, d: {}, i: {} };
@@ -392,7 +410,8 @@ export class DetectionEngine {
         const blob = part.blobs.get(k);
         if (blob !== undefined) touch(k, blob);
       }
-      const { alerts, packets, suppressed } = this.fold(messages.slice(replay), perPacket, presentOnly, starts[replay], part.blobs, partition);
+      const { alerts, packets, suppressed, awaits } = this.fold(messages.slice(replay), perPacket, presentOnly, starts[replay], part.blobs, partition);
+      const awaiting = this.intel.lookups ? await this.reviseOnVerdicts(part, snap, awaits, prefix, adopt, touch, touchedKeys, alerts) : undefined;
       const { writes, deletes } = this.serialise(touchedKeys, touched, prefix, part);
       for (const k of deletes) {
         drop(part, k);
@@ -410,6 +429,7 @@ export class DetectionEngine {
         // Non-durable: a key gone idle may still have a spilled copy in the store.
         deletes: deletes.map((k) => prefix + k),
         outbox: JSON.stringify(alerts),
+        awaiting,
         metaTtlMs: this.ttlMs,
       });
       // The live set as it is once this commit holds, before its outcome is known, so that
@@ -532,8 +552,8 @@ export class DetectionEngine {
     return { keys, present, perPacket, presentOnly, starts, entities: [...entities] };
   }
 
-  private fold(messages: BatchMessage[], keys: Array<string | null>, presentOnly: Uint8Array, first: number, blobs: Map<string, LiveBlob>, partition: number): { alerts: Alert[]; packets: number; suppressed: number } {
-    const out: FoldOutput = { alerts: [], suppressed: 0 };
+  private fold(messages: BatchMessage[], keys: Array<string | null>, presentOnly: Uint8Array, first: number, blobs: Map<string, LiveBlob>, partition: number): FoldOutput & { packets: number } {
+    const out: FoldOutput = { alerts: [], suppressed: 0, awaits: [] };
     let packets = 0;
     const ctx = this.ctx;
     const detectors = this.detectors;
@@ -602,7 +622,7 @@ export class DetectionEngine {
         }
       }
     }
-    return { alerts: out.alerts, packets, suppressed: out.suppressed };
+    return { alerts: out.alerts, packets, suppressed: out.suppressed, awaits: out.awaits };
   }
 
   /**
@@ -639,7 +659,70 @@ export class DetectionEngine {
     // The partition number, not the topic name: ids must not depend on a deployment's topic
     // prefix (nor differ between the pipeline and `analyze`).
     const alert = recordFinding(blob.raw.i, f, p, d.name, k.startsWith('src:') ? null : scope, this.policy, sensor);
-    if (alert) out.alerts.push(alert);
+    if (alert === null) return;
+    out.alerts.push(alert);
+    if (this.intel.lookups && keepUntilVerdict(blob.raw.i, f, alert, this.intel.wantsCache(alert.intel.entity))) {
+      out.awaits.push({ entity: alert.intel.entity, key: k, t: p.ts / 1000 });
+    }
+  }
+
+  /**
+   * Notes the step's incidents that await a verdict in the partition's record, then revises
+   * every incident the verdicts logged since the partition's cursor raise (SPEC D2.8: a verdict
+   * that arrives after the attack stopped still upgrades its alert), adding the revisions to
+   * `alerts` and their blobs to the step's writes. Returns the record to commit when it changed.
+   */
+  private async reviseOnVerdicts(
+    part: PartitionCache,
+    snap: StepSnapshot,
+    awaits: FoldOutput['awaits'],
+    prefix: string,
+    adopt: (key: string, raw: string | null) => void,
+    touch: (key: string, blob: LiveBlob) => void,
+    touchedKeys: string[],
+    alerts: Alert[],
+  ): Promise<string | undefined> {
+    let changed = part.awaiting === null && snap.awaiting === null;
+    const record = part.awaiting ?? AwaitingVerdicts.from(snap.awaiting, snap.verdictHead);
+    part.awaiting = record;
+    const maxAgeMs = this.policy.idleMs + this.latenessMs;
+    // Noted first: a verdict logged while this step folded revises the alert it just made.
+    for (const a of awaits) record.note(a.entity, a.key, a.t, maxAgeMs);
+    if (awaits.length > 0) changed = true;
+    // The log expired and started again: its entries are all new to this partition.
+    if (snap.verdictHead < record.cursor) record.cursor = 0;
+    if (snap.verdictHead === record.cursor) return changed ? record.toJSON() : undefined;
+    const read = await this.store.readLog(VERDICT_LOG, record.cursor, VERDICTS_PER_STEP);
+    record.cursor = read.entries.length === VERDICTS_PER_STEP ? read.entries[read.entries.length - 1].seq : read.head;
+    const arrived = [];
+    for (const { entry } of read.entries) {
+      const verdict = loggedVerdict(entry);
+      if (verdict !== null && record.keysOf(verdict.entity).length > 0) arrived.push(verdict);
+    }
+    const keys = [...new Set(arrived.flatMap((v) => record.keysOf(v.entity)))];
+    const stored = keys.filter((k) => !part.blobs.has(k));
+    const values = await this.store.get(stored.map((k) => prefix + k));
+    for (let i = 0; i < stored.length; i++) if (values[i] !== null) adopt(stored[i], values[i]);
+    const touchedNow = new Set(touchedKeys);
+    for (const verdict of arrived) {
+      for (const k of record.keysOf(verdict.entity)) {
+        const blob = part.blobs.get(k);
+        if (blob === undefined) continue;
+        let revised = false;
+        for (const inc of Object.values(blob.raw.i)) {
+          const wasAwaiting = inc.a !== undefined;
+          const alert = reviseOnVerdict(inc, verdict);
+          if (alert !== null) alerts.push(alert);
+          revised ||= wasAwaiting && inc.a === undefined;
+        }
+        if (revised && !touchedNow.has(k)) {
+          touch(k, blob);
+          touchedNow.add(k);
+        }
+      }
+      record.forget(verdict.entity);
+    }
+    return record.toJSON();
   }
 
   /** Whether every detector keyed (at keys[base + i]) to k can keep p as k's first packet. */

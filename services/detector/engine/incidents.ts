@@ -12,9 +12,9 @@
  * the replay speed or number of workers.
  */
 import { createHash } from 'node:crypto';
-import type { Alert, Category, Packet, Severity } from '../../common/model.ts';
+import type { Alert, Category, IntelVerdict, Packet, Severity } from '../../common/model.ts';
 import { PairNames, type Finding } from '../detector.ts';
-import { severityRank } from '../intel/tiers.ts';
+import { adjustSeverity, severityRank } from '../intel/tiers.ts';
 import { MITRE } from '../mitre.ts';
 import { communityIdOf } from '../../sensor/community-id.ts';
 
@@ -27,6 +27,11 @@ export interface Incident {
   last: number;
   n: number;
   emitted: number;
+  /**
+   * The last alert, kept while the verdict of its intel entity is unknown (UNKNOWN: not looked
+   * up yet), so that the verdict can revise it when it arrives (reviseOnVerdict).
+   */
+  a?: Alert;
 }
 
 export interface IncidentPolicy {
@@ -123,6 +128,39 @@ export function recordFinding(
     sensorHost: sensor.host,
     detector,
   };
+}
+
+/**
+ * After recordFinding emitted `alert`: keeps it in its incident while its verdict is unknown and
+ * `awaits` (the entity can be looked up), or forgets a kept one once a verdict was used.
+ * Returns whether the incident now awaits a verdict.
+ */
+export function keepUntilVerdict(incidents: Record<string, Incident>, f: Finding, alert: Alert, awaits: boolean): boolean {
+  const inc = incidents[incidentSlot(f.family, f.key)];
+  if (awaits && alert.intel.verdict === 'UNKNOWN') {
+    inc.a = alert;
+    return true;
+  }
+  delete inc.a;
+  return false;
+}
+
+/**
+ * The revision a verdict that arrived after an incident's last alert makes of it: the alert
+ * again with the verdict and the severity it raises (tiers.ts), at the incident's last event
+ * time; null when the incident awaits no verdict of this entity or the verdict raises nothing.
+ * Either way the incident stops awaiting it.
+ */
+export function reviseOnVerdict(inc: Incident, verdict: IntelVerdict): Alert | null {
+  const last = inc.a;
+  if (last === undefined || last.intel.entity !== verdict.entity) return null;
+  delete inc.a;
+  const severity = adjustSeverity(inc.sev, verdict.verdict);
+  if (severityRank(severity) <= severityRank(inc.sev)) return null;
+  inc.sev = severity;
+  inc.rev += 1;
+  inc.emitted = inc.last;
+  return { ...last, revision: inc.rev, ts: inc.last, lastSeen: inc.last, count: inc.n, severity, intel: verdict };
 }
 
 /** Drops incidents idle at event time nowMs. */

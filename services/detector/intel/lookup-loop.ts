@@ -10,8 +10,13 @@ import type { Logger } from '../../common/observability/logger.ts';
 import { counter } from '../../common/observability/metrics.ts';
 import type { StateStore } from '../../common/state/port.ts';
 import { INTEL_QUEUE } from '../engine/engine.ts';
-import { intelCacheKey, type CachedVerdict } from './view.ts';
+import { tierOf } from './tiers.ts';
+import { intelCacheKey, VERDICT_LOG, verdictLogEntry, type CachedVerdict } from './view.ts';
 import { lookupVirusTotal } from './virustotal.ts';
+
+const RAISING = new Set(['MEDIUM', 'HIGH', 'CRITICAL']);
+/** Verdict-log entries kept: a day of the default quota (500). A partition further behind misses the rest. */
+const VERDICT_LOG_MAX = 1_000;
 
 const lookups = counter('netsentinel_intel_lookups_total', 'VirusTotal lookups by outcome.', ['outcome']);
 
@@ -53,6 +58,9 @@ export function startIntelLookups(config: Readonly<Config>, store: StateStore, l
       const value: CachedVerdict = { ...result.stats, source: 'virustotal' };
       const ttl = result.stats.malicious >= 3 ? vt.maliciousCacheTtlSeconds : vt.cacheTtlSeconds;
       await store.set(intelCacheKey(item.member), JSON.stringify(value), ttl * 1000);
+      // After the cache, so a step that reads this entry finds the verdict. Only verdicts that
+      // raise a severity can revise an incident already reported.
+      if (RAISING.has(tierOf(result.stats))) await store.appendLog(VERDICT_LOG, verdictLogEntry(item.member, value), VERDICT_LOG_MAX, 86_400_000);
     } else if (result.status === 'not-found') {
       const value: CachedVerdict = { malicious: 0, suspicious: 0, reputation: 0, source: 'virustotal', notFound: true };
       await store.set(intelCacheKey(item.member), JSON.stringify(value), vt.negativeCacheTtlSeconds * 1000);

@@ -12,6 +12,24 @@ import { unknownVerdict, verdictOf, type IntelStats } from './tiers.ts';
 
 export const intelCacheKey = (entity: string): string => `intel:${entity}`;
 
+/**
+ * The StateStore log (appendLog) of entities whose verdict arrived and raises a severity: the
+ * engine revises the incidents that were reported before it (engine/awaiting-verdicts.ts).
+ */
+export const VERDICT_LOG = 'intel-verdicts';
+
+/**
+ * A VERDICT_LOG entry: the entity and its cache value, so that a partition that reads it after
+ * the cache entry expired (5 minutes for the malicious) still has the verdict.
+ */
+export const verdictLogEntry = (entity: string, value: CachedVerdict): string => `${entity}\n${JSON.stringify(value)}`;
+
+/** A VERDICT_LOG entry's verdict; null for an entry this version cannot read. */
+export function loggedVerdict(entry: string): IntelVerdict | null {
+  const nl = entry.indexOf('\n');
+  return nl < 0 ? null : cachedVerdict(entry.slice(0, nl), entry.slice(nl + 1));
+}
+
 export interface CachedVerdict extends IntelStats {
   source: string;
   /** true for a 404: the entity is unknown to VirusTotal (negative cache). */
@@ -19,6 +37,17 @@ export interface CachedVerdict extends IntelStats {
 }
 
 const CLEAN = (entity: string): IntelVerdict => ({ ...unknownVerdict(entity), verdict: 'CLEAN' });
+
+/** A verdict cache value as a verdict; null for none (a corrupt entry is treated as absent: the next lookup overwrites it). */
+export function cachedVerdict(entity: string, raw: string | null): IntelVerdict | null {
+  if (raw === null) return null;
+  try {
+    const v = JSON.parse(raw) as CachedVerdict;
+    return verdictOf(entity, v.source, v);
+  } catch {
+    return null;
+  }
+}
 
 export class IntelView {
   private cached = new Map<string, IntelVerdict>();
@@ -45,14 +74,8 @@ export class IntelView {
     this.memo = new Map();
     this.wanted.clear();
     entities.forEach((entity, i) => {
-      const raw = values[i];
-      if (raw === null) return;
-      try {
-        const v = JSON.parse(raw) as CachedVerdict;
-        this.cached.set(entity, verdictOf(entity, v.source, v));
-      } catch {
-        // A corrupt cache entry is treated as absent; the next lookup overwrites it.
-      }
+      const v = cachedVerdict(entity, values[i]);
+      if (v !== null) this.cached.set(entity, v);
     });
   }
 

@@ -3,7 +3,8 @@
 -- then writes the state, deletes idle keys, stores the outbox and advances the offset, atomically.
 -- KEYS[1] = partition meta hash; KEYS[2 .. 1+nw] = keys to write; KEYS[2+nw ..] = keys to delete.
 -- ARGV[1] = expected applied offset ('' = none yet), ARGV[2] = new applied offset,
--- ARGV[3] = meta TTL ms, ARGV[4] = outbox, ARGV[5] = nw, then nw values, then nw TTLs (ms).
+-- ARGV[3] = meta TTL ms, ARGV[4] = outbox, ARGV[5] = nw, then nw values, then nw TTLs (ms),
+-- then optionally the partition's new awaiting record.
 local function older_or_equal(a, b)
   if #a ~= #b then return #a < #b end
   return a <= b
@@ -26,5 +27,8 @@ if #KEYS > 1 + nw then
   redis.call('DEL', unpack(KEYS, 2 + nw))
 end
 redis.call('HSET', KEYS[1], 'applied', ARGV[2], 'outbox', ARGV[4])
+if #ARGV > 5 + 2 * nw then
+  redis.call('HSET', KEYS[1], 'awaiting', ARGV[6 + 2 * nw])
+end
 redis.call('PEXPIRE', KEYS[1], ARGV[3])
 return 'committed'

@@ -11,7 +11,7 @@ import { silentLogger } from '../../../../services/common/observability/logger.t
 import { MemoryStore } from '../../../../services/common/state/memory-store.ts';
 import { DetectionEngine } from '../../../../services/detector/engine/engine.ts';
 import { startIntelLookups } from '../../../../services/detector/intel/lookup-loop.ts';
-import { intelCacheKey } from '../../../../services/detector/intel/view.ts';
+import { intelCacheKey, VERDICT_LOG } from '../../../../services/detector/intel/view.ts';
 import { startFakeVirusTotal, type FakeVirusTotal } from '../../../support/fake-virustotal.ts';
 import { syn } from '../packets.ts';
 
@@ -78,5 +78,76 @@ describe('VirusTotal tiers and escalation in the engine', () => {
     expect(vt.requestsFor(ATTACKER)).toBe(1);
     const second = await engine.process(0, [{ offset: '2', batch: batch(scan(1, 8)) }]);
     expect(second.alerts.map((a) => [a.category, a.severity, a.intel?.verdict, a.evidence.threshold])).toEqual([['port_scan', 'CRITICAL', 'CRITICAL', 2]]);
+  });
+
+  describe('a verdict that arrives after the attack stopped (SPEC D2.8)', () => {
+    const QUIET = '10.0.0.77';
+    /** Unrelated traffic in the same partition after the scan: a step with nothing of the attacker. */
+    const later = (ms: number) => batch([syn(QUIET, '10.0.0.9', 443, T0 + ms)]);
+
+    async function scanned(answer: Record<string, number>, attacker = ATTACKER) {
+      vt.answers.set(attacker, answer);
+      const store = new MemoryStore();
+      const cfg = config();
+      const engine = new DetectionEngine(cfg, store, 't');
+      const packets = Array.from({ length: 16 }, (_, i) => syn(attacker, '10.0.0.9', 1000 + i, T0 + i));
+      const first = await engine.process(0, [{ offset: '1', batch: batch(packets) }]);
+      const loop = startIntelLookups(cfg, store, silentLogger, { autostart: false });
+      return { store, cfg, engine, first, loop };
+    }
+
+    it('revises the alert once with the severity and verdict the tier gives, whichever worker owns the partition next', async () => {
+      const { store, cfg, engine, first, loop } = await scanned({ malicious: 12 });
+      expect(first.alerts.map((a) => [a.category, a.severity, a.intel.verdict, a.revision])).toEqual([['port_scan', 'LOW', 'UNKNOWN', 0]]);
+      // The attack is over; the verdict arrives in between two steps.
+      expect(await engine.process(0, [{ offset: '2', batch: later(60_000) }])).toMatchObject({ alerts: [] });
+      expect(await loop.tick()).toBe('looked-up');
+      // Another worker takes the partition over: the record and the incident come from the store.
+      const takeover = new DetectionEngine(cfg, store, 't');
+      const third = await takeover.process(0, [{ offset: '3', batch: later(61_000) }]);
+      expect(third.alerts).toHaveLength(1);
+      const revised = third.alerts[0];
+      // Count and last seen are the incident's: the 16th port counted in it without an alert.
+      expect(revised).toMatchObject({ id: first.alerts[0].id, revision: 1, category: 'port_scan', severity: 'CRITICAL', count: 2, lastSeen: T0 + 15, src: ATTACKER });
+      expect(revised.intel).toMatchObject({ verdict: 'CRITICAL', entity: ATTACKER, malicious: 12, source: 'virustotal' });
+      expect(revised.ts).toBe(revised.lastSeen);
+      expect(revised.evidence).toEqual(first.alerts[0].evidence);
+      // Redelivered, the step gives the same revision from its outbox; later steps give none.
+      expect((await takeover.process(0, [{ offset: '3', batch: later(61_000) }])).alerts).toEqual([revised]);
+      expect((await takeover.process(0, [{ offset: '4', batch: later(62_000) }])).alerts).toEqual([]);
+      expect((await engine.process(0, [{ offset: '5', batch: later(63_000) }])).alerts).toEqual([]);
+    });
+
+    it('raises a HIGH verdict one level and leaves incidents of other entities alone', async () => {
+      const other = '198.51.100.7';
+      const { engine, first, loop } = await scanned({ malicious: 3 });
+      const otherScan = Array.from({ length: 16 }, (_, i) => syn(other, '10.0.0.9', 2000 + i, T0 + 100 + i));
+      const second = await engine.process(0, [{ offset: '2', batch: batch(otherScan) }]);
+      expect(second.alerts.map((a) => a.src)).toEqual([other]);
+      vt.answers.set(other, { malicious: 0, harmless: 70 });
+      // Highest priority first: both are at 16/15; the attacker was queued first with the same score.
+      expect(await loop.tick()).toBe('looked-up');
+      expect(await loop.tick()).toBe('looked-up');
+      expect(vt.requestsFor(other)).toBeGreaterThan(0);
+      const third = await engine.process(0, [{ offset: '3', batch: later(60_000) }]);
+      expect(third.alerts.map((a) => [a.id, a.revision, a.severity, a.intel.verdict])).toEqual([[first.alerts[0].id, 1, 'MEDIUM', 'HIGH']]);
+    });
+
+    it('revises nothing for a verdict that raises no severity (LOW, CLEAN, 404)', async () => {
+      for (const [i, answer] of [{ reputation: -50 }, { harmless: 80 }].entries()) {
+        const attacker = `203.0.113.${100 + i}`;
+        const { store, engine, loop } = await scanned(answer, attacker);
+        expect(await loop.tick()).toBe('looked-up');
+        // Not even logged: only verdicts that raise a severity go to the log the partitions read.
+        expect((await store.readLog(VERDICT_LOG, 0, 10)).head).toBe(0);
+        expect((await engine.process(0, [{ offset: '2', batch: later(60_000) }])).alerts).toEqual([]);
+      }
+      const unknown = '203.0.113.199';
+      vt.answers.delete(unknown);
+      const { engine, loop } = await scanned({}, unknown);
+      vt.answers.delete(unknown);
+      expect(await loop.tick()).toBe('looked-up');
+      expect((await engine.process(0, [{ offset: '2', batch: later(60_000) }])).alerts).toEqual([]);
+    });
   });
 });
