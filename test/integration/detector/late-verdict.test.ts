@@ -1,0 +1,80 @@
+/**
+ * A VirusTotal verdict that arrives after the attack stopped still revises its alert (SPEC
+ * D2.8), on the real pipeline: a scan is replayed into Kafka and alerted by two workers while
+ * no lookup has run (its attacker is external here, so its verdict is UNKNOWN); then the lookup
+ * loop asks the local VirusTotal-format server, and the next batch of the attacker's partition,
+ * which holds nothing of the attacker, brings the revision: same id, next revision, the
+ * severity the CRITICAL tier forces, the verdict.
+ */
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { createKafkaBus } from '../../../services/common/bus/kafka-bus.ts';
+import { silentLogger } from '../../../services/common/observability/logger.ts';
+import { createRedisStore } from '../../../services/common/state/redis-store.ts';
+import { topicNames } from '../../../services/common/topics.ts';
+import { startIntelLookups } from '../../../services/detector/intel/lookup-loop.ts';
+import { packetKey, PacketRouter } from '../../../services/sensor/packet-router.ts';
+import { startFakeVirusTotal, type FakeVirusTotal } from '../../support/fake-virustotal.ts';
+import { data } from '../../unit/detector/packets.ts';
+import { dropRedisKeys, isolation, logger, newSerde, pcap, pipelineConfig, readAlerts, replay, waitGroupCaughtUp } from './pipeline.ts';
+import { startWorkers } from './workers.ts';
+
+const ATTACKER = '192.168.1.10';
+
+let vt: FakeVirusTotal;
+beforeAll(async () => {
+  vt = await startFakeVirusTotal();
+});
+afterAll(() => vt.close());
+
+describe('a verdict after the attack (real Kafka, registry and Redis)', () => {
+  it('revises the alert the scan made, once, at the next batch of its partition', async () => {
+    vt.answers.set(ATTACKER, { malicious: 14 });
+    const config = pipelineConfig(inject('services'), {
+      ...isolation('verdict'),
+      // The scan's attacker counts as external, so its verdict is looked up.
+      'detector.internalNetworks': ['10.0.0.0/8'],
+      'intel.virustotal.apiKey': vt.apiKey,
+      'intel.virustotal.baseUrl': vt.baseUrl,
+    });
+    const workers = await startWorkers(config, 2);
+    const lookupStore = createRedisStore(config, 'it-verdict-lookups');
+    try {
+      await replay(config, [pcap('portscan/nmap_xmas_scan_evilfingers.pcap')], 0);
+      expect(await waitGroupCaughtUp(config, 60_000)).toBe(true);
+      const before = (await readAlerts(config)).map((d) => d.alert);
+      expect(before.map((a) => [a.category, a.src, a.severity, a.intel.verdict, a.revision])).toEqual([['port_scan', ATTACKER, 'HIGH', 'UNKNOWN', 0]]);
+
+      // The lookup, after the attack: the verdict is logged for the partitions.
+      const loop = startIntelLookups(config, lookupStore, silentLogger, { autostart: false });
+      expect(await loop.tick()).toBe('looked-up');
+      expect(vt.requestsFor(ATTACKER)).toBe(1);
+
+      // Traffic of another host whose packets share the attacker's partition, a minute later.
+      const router = new PacketRouter(config.kafka.partitions);
+      const target = router.partitionOfKey(packetKey(data(ATTACKER, '10.9.0.1', 443, 0)));
+      const host = Array.from({ length: 254 }, (_, i) => `10.9.0.${i + 1}`).find((h) => router.partitionOfKey(packetKey(data(h, '10.9.0.1', 443, 0))) === target)!;
+      const lastSeenMs = before[0].lastSeen;
+      const serde = await newSerde(config);
+      const bus = createKafkaBus(config, logger);
+      try {
+        const packets = [data(host, '10.9.0.1', 443, lastSeenMs + 60_000)];
+        const value = serde.encode('packetBatch', { sensorId: 'it-sensor', sensorHost: 'it', batchSeq: 1, packets });
+        await bus.produce(topicNames(config).packets, [{ key: packetKey(packets[0]), value }]);
+      } finally {
+        await bus.close();
+      }
+      expect(await waitGroupCaughtUp(config, 60_000)).toBe(true);
+      const after = (await readAlerts(config)).map((d) => d.alert);
+      expect(after).toHaveLength(2);
+      const revised = after[1];
+      expect(revised).toMatchObject({ id: before[0].id, revision: 1, category: 'port_scan', src: ATTACKER, severity: 'CRITICAL', firstSeen: before[0].firstSeen });
+      // The incident's count: the probes after its first alert were counted in it without one.
+      expect(revised.count).toBeGreaterThan(before[0].count);
+      expect(revised.intel).toMatchObject({ entity: ATTACKER, verdict: 'CRITICAL', malicious: 14, source: 'virustotal' });
+    } finally {
+      await workers.stop();
+      await lookupStore.close();
+      await dropRedisKeys(config);
+    }
+  });
+});
