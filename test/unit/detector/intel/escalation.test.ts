@@ -134,7 +134,8 @@ describe('VirusTotal tiers and escalation in the engine', () => {
     });
 
     it('revises nothing for a verdict that raises no severity (LOW, CLEAN, 404)', async () => {
-      for (const [i, answer] of [{ reputation: -50 }, { harmless: 80 }].entries()) {
+      const raisingNothing: Array<Record<string, number>> = [{ reputation: -50 }, { harmless: 80 }];
+      for (const [i, answer] of raisingNothing.entries()) {
         const attacker = `203.0.113.${100 + i}`;
         const { store, engine, loop } = await scanned(answer, attacker);
         expect(await loop.tick()).toBe('looked-up');
