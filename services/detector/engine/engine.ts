@@ -198,6 +198,7 @@ function isNew(blob: LiveBlob): boolean {
   return true;
 }
 
+const verdictRevisions = counter('netsentinel_detector_verdict_revisions_total', 'Alert revisions made by an intel verdict that arrived after the alert (the severity it raises).');
 const lateResets = counter('netsentinel_detector_late_resets_total', 'State keys started over because a packet was older than detector.allowedLatenessSeconds behind the newest of its key.');
 
 /**
@@ -712,7 +713,10 @@ export class DetectionEngine {
         for (const inc of Object.values(blob.raw.i)) {
           const wasAwaiting = inc.a !== undefined;
           const alert = reviseOnVerdict(inc, verdict);
-          if (alert !== null) alerts.push(alert);
+          if (alert !== null) {
+            alerts.push(alert);
+            verdictRevisions.inc();
+          }
           revised ||= wasAwaiting && inc.a === undefined;
         }
         if (revised && !touchedNow.has(k)) {
