@@ -6,7 +6,8 @@
  * heap small). A group is emitted when it holds batchMaxPackets packets, or batchMaxBytes
  * encoded bytes, or when its first packet waited batchMaxDelayMs. SYNs, echo requests and
  * handshake completions also go, as victim copies (victim-copies.ts), to the partition of their
- * destination.
+ * destination. A live sensor also sends an empty batch to a partition that got none for a while
+ * (emitIdle), so that its detector step runs although its hosts went quiet.
  */
 import type { Packet } from '../common/model.ts';
 import { PacketBatchBody } from '../common/serde/packet-batch-encoder.ts';
@@ -30,6 +31,8 @@ interface Group {
   key: string;
   body: PacketBatchBody;
   since: number;
+  /** When the group was last emitted (or the batcher made). */
+  emitted: number;
 }
 
 export class Batcher {
@@ -38,9 +41,10 @@ export class Batcher {
   private readonly now: () => number;
 
   constructor(private readonly options: BatcherOptions) {
-    this.groups = Array.from({ length: options.partitions }, () => ({ key: '', body: new PacketBatchBody(), since: 0 }));
-    this.router = new PacketRouter(options.partitions);
     this.now = options.now ?? Date.now;
+    const made = this.now();
+    this.groups = Array.from({ length: options.partitions }, () => ({ key: '', body: new PacketBatchBody(), since: 0, emitted: made }));
+    this.router = new PacketRouter(options.partitions);
   }
 
   add(p: Packet): void {
@@ -78,6 +82,22 @@ export class Batcher {
     }
   }
 
+  /**
+   * Emits an empty batch to every partition that got no batch for idleMs or more (and holds no
+   * packet): a detector step runs only when its partition gets a message, and a step is where
+   * an intel verdict that arrived after a host's last packet revises its alerts (a live attacker
+   * that went silent, whose partition would otherwise see nothing more).
+   */
+  emitIdle(idleMs: number): void {
+    const limit = this.now() - idleMs;
+    for (let i = 0; i < this.groups.length; i++) {
+      const g = this.groups[i];
+      if (g.body.count > 0 || g.emitted > limit) continue;
+      g.key = this.router.keyOfPartition(i);
+      this.emit(i);
+    }
+  }
+
   /** Emits every non-empty group (end of input, shutdown). */
   flushAll(): void {
     for (let i = 0; i < this.groups.length; i++) if (this.groups[i].body.count > 0) this.emit(i);
@@ -92,6 +112,7 @@ export class Batcher {
 
   private emit(partition: number): void {
     const g = this.groups[partition];
+    g.emitted = this.now();
     try {
       this.options.emit(partition, g.key, g.body);
     } finally {

@@ -166,7 +166,10 @@ export async function runLiveCapture(o: LiveCaptureOptions): Promise<LiveCapture
     maxPackets: config.sensor.batchMaxPackets,
     maxBytes: config.sensor.batchMaxBytes,
     maxDelayMs: config.sensor.batchMaxDelayMs,
-    emit: (partition, key, body) => publisher.send(partition, key, publisher.frame(body), body.count - body.victimCopies),
+    emit: (partition, key, body) => {
+      if (body.count === 0) publisher.sendIdle(partition, key, publisher.frame(body));
+      else publisher.send(partition, key, publisher.frame(body), body.count - body.victimCopies);
+    },
   });
   const cap = new Cap();
   // With @netsentinel/pcap libpcap itself cuts packets at the snaplen, so the copy buffer never
@@ -215,7 +218,14 @@ export async function runLiveCapture(o: LiveCaptureOptions): Promise<LiveCapture
       o.logger.warn({ err: errorLine(err) }, 'libpcap counters not read');
     }
   };
-  const flushTimer = setInterval(() => batcher.flushExpired(), Math.max(1, Math.floor(config.sensor.batchMaxDelayMs / 2)));
+  const idleMs = config.sensor.idleBatchSeconds * 1000;
+  const flushTimer = setInterval(
+    () => {
+      batcher.flushExpired();
+      if (idleMs > 0) batcher.emitIdle(idleMs);
+    },
+    Math.max(1, Math.floor(config.sensor.batchMaxDelayMs / 2)),
+  );
   const statsTimer = setInterval(readStats, STATS_INTERVAL_MS);
   try {
     await new Promise<void>((resolve) => {

@@ -43,6 +43,17 @@ export class PacketRouter {
     return partition;
   }
 
+  /**
+   * A key that Kafka's partitioner maps to the partition (the key of an empty batch sent to it,
+   * Batcher#emitIdle): 'idle-<n>' for the smallest n that maps there.
+   */
+  keyOfPartition(partition: number): string {
+    for (let n = 0; ; n++) {
+      const key = `idle-${n}`;
+      if (partitionForKey(key, this.partitions) === partition) return key;
+    }
+  }
+
   /** The partition of the packet itself. */
   partitionOf(p: Packet): number {
     return this.partitionOfKey(packetKey(p));

@@ -30,6 +30,8 @@ export interface PublisherOptions {
 export class Publisher {
   private batchSeq = 0;
   private inFlight = 0;
+  /** Partitions with an empty batch not yet acknowledged (sendIdle). */
+  private readonly idleInFlight = new Set<number>();
   private readonly tails = new Map<number, Promise<void>>();
   private waiters: Array<() => void> = [];
   private failed: unknown = null;
@@ -64,6 +66,26 @@ export class Publisher {
   /** Sends without waiting for room (the caller checked `saturated`, or flushes at the end). */
   send(partition: number, key: string, value: Buffer, packets: number): void {
     this.inFlight++;
+    this.chain(partition, key, value, packets, () => {
+      this.inFlight--;
+      const w = this.waiters.shift();
+      if (w) w();
+    });
+  }
+
+  /**
+   * Sends an empty batch (Batcher#emitIdle) outside the maxInFlight count, so that it never
+   * makes a live capture drop packets (the first produce to a topic waits for its metadata); at
+   * most one per partition is unacknowledged at a time, the others are not sent.
+   */
+  sendIdle(partition: number, key: string, value: Buffer): void {
+    if (this.failed !== null || this.idleInFlight.has(partition)) return;
+    this.idleInFlight.add(partition);
+    this.chain(partition, key, value, 0, () => this.idleInFlight.delete(partition));
+  }
+
+  /** Produces after the partition's previous batch was acknowledged (per-source order survives retries). */
+  private chain(partition: number, key: string, value: Buffer, packets: number, settled: () => void): void {
     const previous = this.tails.get(partition) ?? Promise.resolve();
     const sent = previous.then(async () => {
       try {
@@ -77,9 +99,7 @@ export class Publisher {
           this.o.onError(err);
         }
       } finally {
-        this.inFlight--;
-        const w = this.waiters.shift();
-        if (w) w();
+        settled();
       }
     });
     this.tails.set(partition, sent);

@@ -68,7 +68,7 @@ describe('live capture', () => {
     const stateDir = mkdtempSync(path.join(tmpdir(), 'ns-live-'));
     const config = loadConfig({
       env: servicesEnv(inject('services')),
-      overrides: { 'topics.prefix': `it-live-${id}.`, 'sensor.stateDir': stateDir, 'sensor.batchMaxDelayMs': 50 },
+      overrides: { 'topics.prefix': `it-live-${id}.`, 'sensor.stateDir': stateDir, 'sensor.batchMaxDelayMs': 50, 'sensor.idleBatchSeconds': 1 },
     });
     const logger = createLogger({ level: 'warn' });
     const serde = createSerde(config, logger);
@@ -107,6 +107,8 @@ describe('live capture', () => {
       expect(summary).toMatch(/libpcap \d+ received, 0 dropped by the kernel, \d+ by the interface/);
 
       let echoes = 0;
+      /** Partitions that got an empty batch (sensor.idleBatchSeconds: each got none in its first second). */
+      const idle = new Set<number>();
       const found: Array<{ capLength: number; length: number; ts: number }> = [];
       const sub = await bus.consume({
         groupId: `it-live-${id}`,
@@ -114,7 +116,9 @@ describe('live capture', () => {
         fromBeginning: true,
         onBatch: async (b) => {
           for (const m of b.messages) {
-            for (const p of (await serde.decode('packetBatch', m.value)).packets) {
+            const batch = await serde.decode('packetBatch', m.value);
+            if (batch.packets.length === 0) idle.add(b.partition);
+            for (const p of batch.packets) {
               if (p.src === '10.254.77.2' && p.dst === '10.254.77.1' && p.protocol === 17 && p.dstPort === 9999) {
                 echoes++;
                 found.push({ capLength: p.capLength, length: p.length, ts: p.ts });
@@ -124,9 +128,10 @@ describe('live capture', () => {
         },
       });
       const deadline = Date.now() + 30_000;
-      while (echoes < 20 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      while ((echoes < 20 || idle.size < config.kafka.partitions) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
       await sub.stop();
       expect(echoes).toBe(20);
+      expect([...idle].sort((a, b) => a - b)).toEqual(Array.from({ length: config.kafka.partitions }, (_, i) => i));
       // Cut by libpcap at the snaplen; the records keep the wire length and the kernel's time.
       const now = Date.now() * 1000;
       for (const p of found) {

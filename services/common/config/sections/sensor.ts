@@ -7,6 +7,14 @@ export const sensorSection = z
     batchMaxPackets: z.number().int().min(1).max(100_000).default(2000).describe('A batch is published when it holds this many packets...'),
     batchMaxBytes: z.number().int().min(1024).max(16_777_216).default(512 * 1024).describe('...or this many (estimated) encoded bytes...'),
     batchMaxDelayMs: z.number().int().min(1).max(60_000).default(200).describe('...or when its first packet waited this long (ms).'),
+    idleBatchSeconds: z
+      .number()
+      .min(0)
+      .max(3600)
+      .default(10)
+      .describe(
+        'Live capture: an empty batch goes to every Kafka partition that got none for this long, so that its detector step runs although its hosts went quiet (an intel verdict that arrived after an attacker stopped then revises its alert). 0 = never.',
+      ),
     heartbeatIntervalMs: z.number().int().min(1000).default(30_000).describe('Interval between heartbeats, ms.'),
     maxInFlightBatches: z
       .number()
