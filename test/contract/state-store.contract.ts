@@ -117,6 +117,21 @@ export function stateStoreContract(name: string, open: () => Promise<StateStoreF
       expect(await fx.store.commit(commit({ expectedApplied: '9', applied: '10' }))).toBe('committed');
     });
 
+    it('loads, writes and deletes 20,000 keys in one step (a spoofed flood: a new source per packet)', async () => {
+      const ref = { stream, partition: 0 };
+      const keys = Array.from({ length: 20_000 }, (_, i) => `${stream}:src:${i}`);
+      const first = await fx.store.load(ref, keys);
+      expect(first.values).toHaveLength(20_000);
+      expect(first.values.every((v) => v === null)).toBe(true);
+      const writes = keys.map((key, i) => ({ key, value: `v${i}`, ttlMs: 60_000 }));
+      expect(await fx.store.commit(commit({ applied: '1', writes }))).toBe('committed');
+      const written = await fx.store.load(ref, keys);
+      expect(written.values[0]).toBe('v0');
+      expect(written.values[19_999]).toBe('v19999');
+      expect(await fx.store.commit(commit({ expectedApplied: '1', applied: '2', deletes: keys }))).toBe('committed');
+      expect((await fx.store.load(ref, keys)).values.every((v) => v === null)).toBe(true);
+    });
+
     it('keeps partitions apart', async () => {
       await fx.store.commit(commit({ ref: { stream, partition: 1 }, applied: '7' }));
       expect((await fx.store.load({ stream, partition: 0 }, [])).applied).toBeNull();

@@ -23,8 +23,9 @@ local nw = tonumber(ARGV[5])
 for i = 1, nw do
   redis.call('SET', KEYS[1 + i], ARGV[5 + i], 'PX', ARGV[5 + nw + i])
 end
-if #KEYS > 1 + nw then
-  redis.call('DEL', unpack(KEYS, 2 + nw))
+-- In chunks: Lua's unpack fails past ~8,000 values.
+for first = 2 + nw, #KEYS, 1000 do
+  redis.call('DEL', unpack(KEYS, first, math.min(first + 999, #KEYS)))
 end
 redis.call('HSET', KEYS[1], 'applied', ARGV[2], 'outbox', ARGV[4])
 if #ARGV > 5 + 2 * nw then
