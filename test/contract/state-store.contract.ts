@@ -117,17 +117,18 @@ export function stateStoreContract(name: string, open: () => Promise<StateStoreF
       expect(await fx.store.commit(commit({ expectedApplied: '9', applied: '10' }))).toBe('committed');
     });
 
-    it('loads, writes and deletes 20,000 keys in one step (a spoofed flood: a new source per packet)', async () => {
+    it('loads, writes and deletes 150,000 keys in one step (a spoofed flood: a new source per packet)', async () => {
       const ref = { stream, partition: 0 };
-      const keys = Array.from({ length: 20_000 }, (_, i) => `${stream}:src:${i}`);
+      const keys = Array.from({ length: 150_000 }, (_, i) => `${stream}:src:${i}`);
       const first = await fx.store.load(ref, keys);
-      expect(first.values).toHaveLength(20_000);
+      expect(first.values).toHaveLength(150_000);
       expect(first.values.every((v) => v === null)).toBe(true);
       const writes = keys.map((key, i) => ({ key, value: `v${i}`, ttlMs: 60_000 }));
       expect(await fx.store.commit(commit({ applied: '1', writes }))).toBe('committed');
       const written = await fx.store.load(ref, keys);
       expect(written.values[0]).toBe('v0');
-      expect(written.values[19_999]).toBe('v19999');
+      expect(written.values[149_999]).toBe('v149999');
+      expect(await fx.store.get(keys)).toEqual(written.values);
       expect(await fx.store.commit(commit({ expectedApplied: '1', applied: '2', deletes: keys }))).toBe('committed');
       expect((await fx.store.load(ref, keys)).values.every((v) => v === null)).toBe(true);
     });
@@ -222,6 +223,12 @@ export function stateStoreContract(name: string, open: () => Promise<StateStoreF
       ]);
       expect(await fx.store.queuePop(q, 5)).toEqual([{ member: 'ip:3.3.3.3', score: 0.5 }]);
       expect(await fx.store.queuePop(q, 5)).toEqual([]);
+    });
+
+    it('takes 150,000 queue items in one push', async () => {
+      const q = `${stream}-large`;
+      await fx.store.queuePush(q, Array.from({ length: 150_000 }, (_, i) => ({ member: `m${i}`, score: i })), 200_000, 60_000);
+      expect((await fx.store.queuePop(q, 2)).map((i) => i.member)).toEqual(['m149999', 'm149998']);
     });
 
     it('bounds the queue by dropping the lowest scores', async () => {

@@ -15,10 +15,12 @@ import { histogram } from '../observability/metrics.ts';
 const lua = (name: string): string => readFileSync(new URL(`./lua/${name}.lua`, import.meta.url), 'utf8');
 
 interface ScriptedRedis extends Redis {
-  nsLoadPartition(numKeys: number, ...args: string[]): Promise<Array<string | null | false>>;
-  nsCommitPartition(numKeys: number, ...args: Array<string | number>): Promise<string>;
+  // Keys and arguments go as arrays (ioredis flattens them): a spread of a step's keys into the
+  // call overflows the stack past ~120,000 values.
+  nsLoadPartition(numKeys: number, keys: string[]): Promise<Array<string | null | false>>;
+  nsCommitPartition(numKeys: number, keys: string[], args: Array<string | number>): Promise<string>;
   nsTakeQuota(numKeys: number, ...args: Array<string | number>): Promise<[number, number, string?, string?]>;
-  nsQueuePush(numKeys: number, ...args: Array<string | number>): Promise<number>;
+  nsQueuePush(numKeys: number, key: string, args: Array<string | number>): Promise<number>;
   nsAppendLog(numKeys: number, ...args: Array<string | number>): Promise<number>;
   nsReadLog(numKeys: number, ...args: Array<string | number>): Promise<[number, ...string[]]>;
 }
@@ -55,7 +57,7 @@ export class RedisStore implements StateStore {
 
   async load(ref: PartitionRef, keys: string[]): Promise<PartitionSnapshot> {
     const all = [this.key(partitionMetaKey(ref)), ...keys.map((k) => this.key(k))];
-    const reply = await this.call('load', () => this.redis.nsLoadPartition(all.length, ...all));
+    const reply = await this.call('load', () => this.redis.nsLoadPartition(all.length, all));
     return {
       applied: nullable(reply[0]),
       outbox: nullable(reply[1]),
@@ -70,13 +72,13 @@ export class RedisStore implements StateStore {
     for (const w of c.writes) args.push(w.value);
     for (const w of c.writes) args.push(Math.max(1, Math.ceil(w.ttlMs)));
     if (c.awaiting !== undefined) args.push(c.awaiting);
-    const reply = await this.call('commit', () => this.redis.nsCommitPartition(keys.length, ...keys, ...args));
+    const reply = await this.call('commit', () => this.redis.nsCommitPartition(keys.length, keys, args));
     return reply === 'committed' ? 'committed' : 'conflict';
   }
 
   async get(keys: string[]): Promise<Array<string | null>> {
     if (keys.length === 0) return [];
-    const reply = await this.call('get', () => this.redis.mget(...keys.map((k) => this.key(k))));
+    const reply = await this.call('get', () => this.redis.mget(keys.map((k) => this.key(k))));
     return reply.map(nullable);
   }
 
@@ -108,7 +110,7 @@ export class RedisStore implements StateStore {
     if (items.length === 0) return;
     const args: Array<string | number> = [maxLength, Math.max(1, Math.ceil(ttlMs))];
     for (const item of items) args.push(item.score, item.member);
-    await this.call('queue-push', () => this.redis.nsQueuePush(1, this.key(`Q:${queue}`), ...args));
+    await this.call('queue-push', () => this.redis.nsQueuePush(1, this.key(`Q:${queue}`), args));
   }
 
   async queuePop(queue: string, count: number): Promise<QueueItem[]> {
