@@ -73,7 +73,8 @@ export interface Detector<S = unknown> {
    * True for a detector that judges victims: it is given only the victim copies of packets
    * (Packet.victimCopy: SYNs, echo requests and handshake completions, which the sensor also
    * sends to the partition of their destination), and every other detector only the packets
-   * themselves. Absent: false.
+   * themselves. Such a detector asks for the verdict of a copy's destination only (the engine
+   * loads no other for copies). Absent: false.
    */
   readonly readsVictimCopies?: boolean;
   create(ctx: DetectorContext): S;

@@ -542,7 +542,9 @@ export class DetectionEngine {
           perPacket[at++] = k;
         }
         if (lookups) {
-          if (this.intel.wantsCache(p.src)) entities.add(p.src);
+          // A victim copy is judged about its victim (Detector.readsVictimCopies): the verdict of
+          // its source, a new spoofed address per packet in a flood, would be read for nothing.
+          if (!copy && this.intel.wantsCache(p.src)) entities.add(p.src);
           if (this.intel.wantsCache(p.dst)) entities.add(p.dst);
           if (p.dns && !p.dns.response && p.dns.qname) entities.add(registrableDomain(p.dns.qname));
         }
