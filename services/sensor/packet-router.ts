@@ -48,6 +48,7 @@ export class PacketRouter {
    * Batcher#emitIdle): 'idle-<n>' for the smallest n that maps there.
    */
   keyOfPartition(partition: number): string {
+    if (!Number.isInteger(partition) || partition < 0 || partition >= this.partitions) throw new RangeError(`no partition ${partition} of ${this.partitions}`);
     for (let n = 0; ; n++) {
       const key = `idle-${n}`;
       if (partitionForKey(key, this.partitions) === partition) return key;

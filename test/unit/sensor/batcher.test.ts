@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { partitionForKey } from '../../../services/common/bus/partitioner.ts';
 import { decodePacketBatch } from '../../../services/common/serde/packet-batch-decoder.ts';
 import { Batcher } from '../../../services/sensor/batcher.ts';
+import { PacketRouter } from '../../../services/sensor/packet-router.ts';
 import { data } from '../detector/packets.ts';
 
 const PARTITIONS = 6;
@@ -54,6 +55,14 @@ describe('Batcher', () => {
     b.emitIdle(10_000);
     const later = emitted.slice(1 + idle.length);
     expect(later.map((e) => [e.partition, e.packets])).toEqual([[busy, 1], ...idle.map((e) => [e.partition, 0])]);
+  });
+
+  it('names a key for every partition, and refuses one that does not exist', () => {
+    for (const partitions of [1, 6, 64]) {
+      const router = new PacketRouter(partitions);
+      for (let p = 0; p < partitions; p++) expect(partitionForKey(router.keyOfPartition(p), partitions)).toBe(p);
+      expect(() => router.keyOfPartition(partitions)).toThrow(RangeError);
+    }
   });
 
   it('sends no empty batch to a partition that holds packets not yet sent', () => {
