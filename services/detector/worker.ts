@@ -55,7 +55,12 @@ export class DetectorWorker {
 
   constructor(private readonly o: WorkerOptions) {
     this.topics = topicNames(o.config);
-    this.engine = new DetectionEngine(o.config, o.store, this.topics.packets);
+    this.engine = new DetectionEngine(o.config, o.store, this.topics.packets, {
+      onFeedRefresh: (change) => {
+        if (change.outcome === 'failed') o.logger.warn({ file: change.path, reason: change.reason }, 'feed file changed but could not be read again: its previous entries stay in use');
+        else o.logger.info({ file: change.path }, 'feed file read again');
+      },
+    });
   }
 
   async start(): Promise<void> {

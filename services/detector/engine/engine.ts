@@ -17,7 +17,7 @@ import { StateStoreError } from '../../common/errors.ts';
 import { compareOffsets, type PartitionRef, type PartitionSnapshot, type StateStore, type StateWrite } from '../../common/state/port.ts';
 import type { Detector, DetectorContext, Finding } from '../detector.ts';
 import { DETECTORS } from '../detectors/index.ts';
-import { Feeds, readFeedFile } from '../intel/feeds.ts';
+import { FeedFile, Feeds, type FeedRefresh } from '../intel/feeds.ts';
 import { intelCacheKey, IntelView, loggedVerdict, VERDICT_LOG } from '../intel/view.ts';
 import { CidrSet, domainMatches, registrableDomain } from '../net.ts';
 import { absorbInCooldown, keepUntilVerdict, pruneIncidents, recordFinding, reviseOnVerdict, type Incident } from './incidents.ts';
@@ -127,7 +127,16 @@ export interface EngineOptions {
    * keyed to can report on it (default true; false for tests comparing both).
    */
   keepFirstPackets?: boolean;
+  /** Told about each feed file read again, or kept because it could not be (intel/feeds.ts). */
+  onFeedRefresh?: (change: { path: string } & FeedRefresh) => void;
+  /** Wall clock that paces the feed files' checks (intel.feeds.reloadSeconds); Date.now. */
+  now?: () => number;
 }
+
+const feedReloads = counter('netsentinel_intel_feed_reloads_total', 'Feed files (intel.feeds.files, detector.tor.feedFile) read again after they changed, by outcome (failed: the old entries are kept).', ['outcome']);
+
+/** DetectorContext as the engine holds it: it swaps torRelays when the relay list changes. */
+type EngineContext = { -readonly [K in keyof DetectorContext]: DetectorContext[K] };
 
 export const INTEL_QUEUE = 'intel';
 
@@ -220,7 +229,13 @@ const MAX_DETECTORS = 31;
 export class DetectionEngine {
   private readonly detectors: ReadonlyArray<Detector<unknown>>;
   private readonly intel: IntelView;
-  private readonly ctx: DetectorContext;
+  private readonly ctx: EngineContext;
+  private readonly feeds: Feeds;
+  private readonly torFeed: FeedFile | null;
+  private readonly feedReloadMs: number;
+  private nextFeedCheck: number;
+  private readonly now: () => number;
+  private readonly onFeedRefresh: EngineOptions['onFeedRefresh'];
   private readonly suppressions: Suppressions;
   private readonly allowlist: CidrSet;
   private readonly policy: { cooldownMs: number; idleMs: number };
@@ -265,8 +280,14 @@ export class DetectionEngine {
     this.presentKeyers = this.detectors.map((d) => (d.presentKeyOf ? d.presentKeyOf.bind(d) : null));
     this.readsVictimCopies = this.detectors.map((d) => d.readsVictimCopies === true);
     const internal = new CidrSet(c.internalNetworks);
-    const tor = new CidrSet(c.tor.feedFile ? readFeedFile(c.tor.feedFile).addresses : []);
-    this.intel = new IntelView(new Feeds(config.intel.feeds.files), internal, config.intel.virustotal.apiKey !== '');
+    this.torFeed = c.tor.feedFile ? new FeedFile(c.tor.feedFile) : null;
+    const tor = new CidrSet(this.torFeed?.entries.addresses ?? []);
+    this.feeds = new Feeds(config.intel.feeds.files);
+    this.intel = new IntelView(this.feeds, internal, config.intel.virustotal.apiKey !== '');
+    this.now = options.now ?? Date.now;
+    this.feedReloadMs = config.intel.feeds.reloadSeconds * 1000;
+    this.nextFeedCheck = this.now() + this.feedReloadMs;
+    this.onFeedRefresh = options.onFeedRefresh;
     const intel = this.intel;
     this.suppressions = new Suppressions(c.suppressions);
     this.allowlist = new CidrSet(c.allowlist.addresses);
@@ -480,8 +501,28 @@ export class DetectionEngine {
     return keys;
   }
 
+  /**
+   * Reads the feed files again that changed, at most every intel.feeds.reloadSeconds: between
+   * steps (before a step's keys are worked out), so that one step sees one version of a list.
+   */
+  private refreshFeeds(): void {
+    if (this.feedReloadMs <= 0 || this.now() < this.nextFeedCheck) return;
+    this.nextFeedCheck = this.now() + this.feedReloadMs;
+    const changes = this.feeds.refresh();
+    if (this.torFeed !== null) {
+      const tor = this.torFeed.refresh();
+      if (tor.outcome === 'reloaded') this.ctx.torRelays = new CidrSet(this.torFeed.entries.addresses);
+      if (tor.outcome !== 'unchanged') changes.push({ path: this.torFeed.path, ...tor });
+    }
+    for (const change of changes) {
+      feedReloads.inc({ outcome: change.outcome });
+      this.onFeedRefresh?.(change);
+    }
+  }
+
   /** The state key of every (packet, detector), flat in fold order, and the intel entities. */
   private keysOf(messages: BatchMessage[]): Keyed {
+    this.refreshFeeds();
     const keys = new Set<string>();
     const asked = new Set<string>();
     const lastAsked = new Array<string | null>(this.detectors.length).fill(null);

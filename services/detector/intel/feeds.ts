@@ -1,9 +1,12 @@
 /**
  * Offline threat-intel feeds: plain files with one IP, CIDR or domain per line ('#' starts a
- * comment). Read once at start; a hit is a CRITICAL verdict with source 'feed:<file name>'.
- * Also reads the Tor relay list (detector.tor.feedFile), which has the same format.
+ * comment); a hit is a CRITICAL verdict with source 'feed:<file name>'. Also reads the Tor relay
+ * list (detector.tor.feedFile), which has the same format. Blocklists and relay lists change by
+ * the hour (a cron job fetches abuse.ch's or Tor's): a file is read again when its modification
+ * time or size changed (FeedFile#refresh, at most every intel.feeds.reloadSeconds), where the
+ * seed read its Feodo list once and never again (SPEC D2.22).
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { basename } from 'node:path';
 import { isIP } from 'node:net';
 import { ConfigError } from '../../common/errors.ts';
@@ -32,14 +35,69 @@ export function readFeedFile(path: string): FeedEntries {
   return { addresses, domains };
 }
 
+/** What refresh() did with a file: nothing (unchanged), read it again, or kept the entries it had. */
+export type FeedRefresh = { outcome: 'unchanged' | 'reloaded' } | { outcome: 'failed'; reason: string };
+
+/** A feed file and its entries as last read. */
+export class FeedFile {
+  entries: FeedEntries;
+  private stamp: string;
+
+  /** Reads it now: a file that cannot be read at start is a configuration error. */
+  constructor(readonly path: string) {
+    this.stamp = stampOf(path) ?? '';
+    this.entries = readFeedFile(path);
+  }
+
+  /**
+   * Reads the file again if its modification time or size changed since it was read. A file
+   * that cannot be read now (removed, being replaced) keeps the entries it had: a feed update
+   * that fails never empties a blocklist.
+   */
+  refresh(): FeedRefresh {
+    const stamp = stampOf(this.path);
+    if (stamp === this.stamp) return { outcome: 'unchanged' };
+    try {
+      this.entries = readFeedFile(this.path);
+    } catch (err) {
+      return { outcome: 'failed', reason: (err as Error).message };
+    }
+    this.stamp = stamp ?? '';
+    return { outcome: 'reloaded' };
+  }
+}
+
+function stampOf(path: string): string | null {
+  try {
+    const st = statSync(path);
+    return `${st.mtimeMs}:${st.size}`;
+  } catch {
+    return null;
+  }
+}
+
 export class Feeds {
-  private readonly sets: Array<{ name: string; cidrs: CidrSet; domains: string[] }>;
+  private readonly files: FeedFile[];
+  private sets: Array<{ name: string; cidrs: CidrSet; domains: string[] }> = [];
 
   constructor(files: readonly string[]) {
-    this.sets = files.map((file) => {
-      const entries = readFeedFile(file);
-      return { name: `feed:${basename(file)}`, cidrs: new CidrSet(entries.addresses), domains: entries.domains };
-    });
+    this.files = files.map((file) => new FeedFile(file));
+    this.build();
+  }
+
+  /** Reads again the files that changed (FeedFile#refresh); what happened to each that did. */
+  refresh(): Array<{ path: string } & FeedRefresh> {
+    const changed = [];
+    for (const file of this.files) {
+      const result = file.refresh();
+      if (result.outcome !== 'unchanged') changed.push({ path: file.path, ...result });
+    }
+    if (changed.some((c) => c.outcome === 'reloaded')) this.build();
+    return changed;
+  }
+
+  private build(): void {
+    this.sets = this.files.map((file) => ({ name: `feed:${basename(file.path)}`, cidrs: new CidrSet(file.entries.addresses), domains: file.entries.domains }));
   }
 
   get empty(): boolean {

@@ -20,6 +20,11 @@ export const intelSection = z
     feeds: z
       .object({
         files: z.array(z.string()).default([]).describe('Offline indicator files: one IP, CIDR or domain per line (# comments). A hit is a CRITICAL verdict.'),
+        reloadSeconds: z
+          .number()
+          .min(0)
+          .default(60)
+          .describe('How often a worker checks whether a feed file (and detector.tor.feedFile) changed, and reads it again if so; a file that cannot be read then keeps its entries. 0 = read once at start.'),
       })
       .default({})
       .describe('Offline feeds.'),
