@@ -14,7 +14,7 @@
 import { createHash } from 'node:crypto';
 import type { Alert, Category, IntelVerdict, Packet, Severity } from '../../common/model.ts';
 import { PairNames, type Finding } from '../detector.ts';
-import { adjustSeverity, severityRank } from '../intel/tiers.ts';
+import { adjustSeverity, severityRank, verdictSuffix } from '../intel/tiers.ts';
 import { MITRE } from '../mitre.ts';
 import { communityIdOf } from '../../sensor/community-id.ts';
 
@@ -114,7 +114,8 @@ export function recordFinding(
     count: inc.n,
     category,
     severity: inc.sev,
-    title: category === f.category ? f.title : `${f.title} (part of a ${category} incident)`,
+    // The seed's suffix names the verdict that changed the threshold or severity.
+    title: `${category === f.category ? f.title : `${f.title} (part of a ${category} incident)`}${verdictSuffix(f.intel)}`,
     mitre: MITRE[category],
     src: f.src,
     dst: f.dst,
@@ -160,7 +161,8 @@ export function reviseOnVerdict(inc: Incident, verdict: IntelVerdict): Alert | n
   inc.sev = severity;
   inc.rev += 1;
   inc.emitted = inc.last;
-  return { ...last, revision: inc.rev, ts: inc.last, lastSeen: inc.last, count: inc.n, severity, intel: verdict };
+  // The kept alert's verdict was UNKNOWN: its title has no suffix yet.
+  return { ...last, revision: inc.rev, ts: inc.last, lastSeen: inc.last, count: inc.n, severity, title: `${last.title}${verdictSuffix(verdict)}`, intel: verdict };
 }
 
 /** Drops incidents idle at event time nowMs. */

@@ -48,3 +48,18 @@ export function verdictOf(entity: string, source: string, stats: IntelStats): In
   const verdict = tierOf(stats);
   return { verdict, entity, source, ...stats, multiplier: MULTIPLIER[verdict] };
 }
+
+/**
+ * The seed's message suffix for the verdict an alert used (SPEC A5 vt_context_suffix):
+ * "  [VT:HIGH — 5 malicious]", the non-zero counts of malicious and suspicious engines, or the
+ * reputation when both are zero (the LOW tier); "  [feed:<file> — listed]" for a feed hit;
+ * nothing for CLEAN or UNKNOWN.
+ */
+export function verdictSuffix(intel: IntelVerdict): string {
+  if (intel.verdict === 'CLEAN' || intel.verdict === 'UNKNOWN') return '';
+  if (intel.source.startsWith('feed:')) return `  [${intel.source} — listed]`;
+  const parts = [];
+  if (intel.malicious > 0) parts.push(`${intel.malicious} malicious`);
+  if (intel.suspicious > 0) parts.push(`${intel.suspicious} suspicious`);
+  return `  [VT:${intel.verdict} — ${parts.length > 0 ? parts.join(', ') : `rep=${intel.reputation}`}]`;
+}

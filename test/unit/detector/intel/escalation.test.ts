@@ -41,18 +41,19 @@ async function firstAlert(stats: Record<string, unknown> | null): Promise<{ aler
 }
 
 describe('VirusTotal tiers and escalation in the engine', () => {
-  const table: Array<[string, Record<string, unknown> | null, string, number, string]> = [
-    // name, cached stats, verdict, threshold = max(1, ceil(15 x multiplier)), severity from base LOW
-    ['malicious >= 9: CRITICAL x0.10, forced CRITICAL', { malicious: 9 }, 'CRITICAL', 2, 'CRITICAL'],
-    ['malicious >= 3: HIGH x0.25, +1 level', { malicious: 3 }, 'HIGH', 4, 'MEDIUM'],
-    ['malicious >= 1: MEDIUM x0.50, +1 level', { malicious: 1 }, 'MEDIUM', 8, 'MEDIUM'],
-    ['suspicious >= 5: MEDIUM x0.50, +1 level', { suspicious: 5 }, 'MEDIUM', 8, 'MEDIUM'],
-    ['reputation < -10: LOW x0.75, unchanged', { reputation: -11 }, 'LOW', 12, 'LOW'],
-    ['otherwise CLEAN x1.0', { suspicious: 4, reputation: -10 }, 'CLEAN', 15, 'LOW'],
-    ['404 (unknown to VirusTotal) is CLEAN', { notFound: true }, 'CLEAN', 15, 'LOW'],
-    ['not looked up yet: UNKNOWN x1.0', null, 'UNKNOWN', 15, 'LOW'],
+  const table: Array<[string, Record<string, unknown> | null, string, number, string, string]> = [
+    // name, cached stats, verdict, threshold = max(1, ceil(15 x multiplier)), severity from base
+    // LOW, the seed's title suffix
+    ['malicious >= 9: CRITICAL x0.10, forced CRITICAL', { malicious: 9, suspicious: 2 }, 'CRITICAL', 2, 'CRITICAL', '  [VT:CRITICAL — 9 malicious, 2 suspicious]'],
+    ['malicious >= 3: HIGH x0.25, +1 level', { malicious: 3 }, 'HIGH', 4, 'MEDIUM', '  [VT:HIGH — 3 malicious]'],
+    ['malicious >= 1: MEDIUM x0.50, +1 level', { malicious: 1 }, 'MEDIUM', 8, 'MEDIUM', '  [VT:MEDIUM — 1 malicious]'],
+    ['suspicious >= 5: MEDIUM x0.50, +1 level', { suspicious: 5 }, 'MEDIUM', 8, 'MEDIUM', '  [VT:MEDIUM — 5 suspicious]'],
+    ['reputation < -10: LOW x0.75, unchanged', { reputation: -11 }, 'LOW', 12, 'LOW', '  [VT:LOW — rep=-11]'],
+    ['otherwise CLEAN x1.0', { suspicious: 4, reputation: -10 }, 'CLEAN', 15, 'LOW', ''],
+    ['404 (unknown to VirusTotal) is CLEAN', { notFound: true }, 'CLEAN', 15, 'LOW', ''],
+    ['not looked up yet: UNKNOWN x1.0', null, 'UNKNOWN', 15, 'LOW', ''],
   ];
-  for (const [name, stats, verdict, threshold, severity] of table) {
+  for (const [name, stats, verdict, threshold, severity, suffix] of table) {
     it(name, async () => {
       const { alert, packetsToFire } = await firstAlert(stats);
       expect(packetsToFire).toBe(threshold);
@@ -60,6 +61,7 @@ describe('VirusTotal tiers and escalation in the engine', () => {
       expect(alert.evidence.baseThreshold).toBe(15);
       expect(alert.severity).toBe(severity);
       expect(alert.intel?.verdict).toBe(verdict);
+      expect(alert.title).toBe(`Port scan: ${ATTACKER} probed ${threshold} ports on 10.0.0.9 in 10 s${suffix}`);
     });
   }
 
@@ -113,6 +115,7 @@ describe('VirusTotal tiers and escalation in the engine', () => {
       expect(revised).toMatchObject({ id: first.alerts[0].id, revision: 1, category: 'port_scan', severity: 'CRITICAL', count: 2, lastSeen: T0 + 15, src: ATTACKER });
       expect(revised.intel).toMatchObject({ verdict: 'CRITICAL', entity: ATTACKER, malicious: 12, source: 'virustotal' });
       expect(revised.ts).toBe(revised.lastSeen);
+      expect(revised.title).toBe(`${first.alerts[0].title}  [VT:CRITICAL — 12 malicious]`);
       expect(revised.evidence).toEqual(first.alerts[0].evidence);
       // Redelivered, the step gives the same revision from its outbox; later steps give none.
       expect((await takeover.process(0, [{ offset: '3', batch: later(61_000) }])).alerts).toEqual([revised]);

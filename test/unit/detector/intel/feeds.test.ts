@@ -99,6 +99,7 @@ describe('feeds in a running engine', () => {
       ['port_scan', ATTACKER, 'CRITICAL', 'feed:block.txt'],
       ['tor_usage', '10.0.0.5', 'CLEAN', ''],
     ]);
+    expect(alerts.find((a) => a.category === 'port_scan')?.title).toMatch(/ {2}\[feed:block\.txt — listed\]$/);
     expect(changes).toEqual(['block.txt reloaded', 'relays.txt reloaded']);
 
     // An update that cannot be read keeps the lists in use.
