@@ -24,6 +24,8 @@ const TABS: Array<[Tab, string]> = [
 ];
 /** Alerts the page holds at most (the feed shows 500 of them). */
 const HELD_MAX = 2000;
+/** Severities from least to most severe. */
+const SEVERITY_ORDER = ['LOW', 'MEDIUM', 'HIGH', 'CRITICAL'];
 const SEVERE_MAX = 50;
 
 const app = $('#app');
@@ -209,6 +211,10 @@ function startDashboard(user: string): void {
   function onAlert(stored: StoredAlert & { outcome?: string }): void {
     const id = stored.alert.id;
     const index = feedItems.findIndex((s) => s.alert.id === id);
+    // The revision before this one, if the page holds it: a revision that raises an incident to
+    // HIGH or CRITICAL (the attack grew, or a VirusTotal verdict came after it) is news too.
+    const before = index >= 0 ? feedItems[index] : severe.find((s) => s.alert.id === id);
+    const raised = before !== undefined && SEVERITY_ORDER.indexOf(stored.alert.severity) > SEVERITY_ORDER.indexOf(before.alert.severity);
     if (index >= 0) feedItems.splice(index, 1);
     if (matchesFilter(filter, stored)) {
       feedItems.unshift(stored);
@@ -220,7 +226,7 @@ function startDashboard(user: string): void {
     if (stored.alert.severity === 'CRITICAL' || stored.alert.severity === 'HIGH') {
       severe = [stored, ...severe.filter((s) => s.alert.id !== id)].slice(0, SEVERE_MAX);
       overview.renderSevere(severe);
-      if (isNew) toast(stored);
+      if (isNew || raised) toast(stored);
     }
     if (isNew && tab !== 'feed') {
       unseen += 1;

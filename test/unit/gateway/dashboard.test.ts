@@ -89,6 +89,18 @@ describe('dashboard in headless Chromium (in-memory bus)', () => {
     await page.fill('#feed-search', '');
     await page.waitForFunction(() => document.querySelectorAll('[data-testid="feed-row"]').length === 6);
 
+    // a revision that raises an incident to CRITICAL (a VirusTotal verdict after the attack) is
+    // toasted like a new alert; one that raises nothing is not
+    const toastTexts = () => page.$$eval('.toast', (els) => els.map((e) => e.textContent ?? ''));
+    const quiet = { ...background[1], revision: 1, count: 9 };
+    const raised = { ...background[2], revision: 1, severity: 'CRITICAL' as const, title: 'Suspicious port: 10.0.0.88 -> 4444  [VT:CRITICAL — 12 malicious]' };
+    await publish([quiet, raised]);
+    await page.waitForFunction((id) => document.querySelector(`[data-id="${id}"]`)?.getAttribute('data-severity') === 'CRITICAL', raised.id, { timeout: 2000 });
+    const toasts = await toastTexts();
+    expect(toasts[0]).toContain('[CRITICAL]');
+    expect(toasts[0]).toContain('[VT:CRITICAL — 12 malicious]');
+    expect(toasts.filter((t) => t.includes('DNS tunnelling: 64-char'))).toEqual([]);
+
     // expand a row: evidence, MITRE, intel verdict
     await page.click(`[data-id="${background[3].id}"] .feed-row-main`);
     const detail = await page.textContent(`[data-id="${background[3].id}"] [data-testid="feed-detail"]`);
@@ -115,7 +127,8 @@ describe('dashboard in headless Chromium (in-memory bus)', () => {
     // the other tabs, on a laptop and on a wall screen
     await page.click('[data-tab="overview"]');
     await page.waitForFunction(() => document.querySelector('[data-testid="threat-level"]')?.textContent === 'CRITICAL', undefined, { timeout: 3000 });
-    expect(await page.textContent('[data-testid="count-CRITICAL"]')).toBe('1');
+    // the ARP incident, and the one the late verdict raised
+    expect(await page.textContent('[data-testid="count-CRITICAL"]')).toBe('2');
     await screenshot(page, 'overview');
     await page.click('[data-tab="sensors"]');
     await page.waitForFunction(() => document.querySelectorAll('[data-testid="sensor-card"]').length === 2, undefined, { timeout: 3000 });
