@@ -32,6 +32,11 @@ export function registerAnalyze(program: Command): void {
   ).action(async (files: string[], opts: { config?: string; logLevel?: string; format: string }) => {
     if (opts.format !== 'ndjson' && opts.format !== 'table') throw new UsageError(`--format ${opts.format}: expected ndjson or table`);
     const { config } = commandRuntime(opts, {}, 'analyze');
+    if (config.intel.virustotal.apiKey !== '') {
+      // A capture is read in seconds; the quota allows 4 lookups a minute. Said once, so that an
+      // UNKNOWN verdict is not read as a failed lookup.
+      process.stderr.write('analyze does not query VirusTotal (its quota allows a few lookups a minute): public addresses and domains no feed lists keep the verdict UNKNOWN; the detector workers look them up\n');
+    }
     const tty = process.stderr.isTTY === true;
     let lastDraw = 0;
     const summary = await analyzeFiles(config, files, {

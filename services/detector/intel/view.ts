@@ -84,7 +84,8 @@ export class IntelView {
     if (v !== undefined) return v;
     const feed = this.feeds.empty ? null : this.feeds.match(entity);
     if (feed) v = { verdict: 'CRITICAL', entity, source: feed, malicious: 0, suspicious: 0, reputation: 0, multiplier: 0.1 };
-    else if (!this.lookups) v = CLEAN(entity);
+    // Internal addresses are never looked up: CLEAN, not UNKNOWN (which means "not yet").
+    else if (!this.wantsCache(entity)) v = CLEAN(entity);
     else v = this.cached.get(entity) ?? unknownVerdict(entity);
     if (this.memo.size >= 100_000) this.memo.clear();
     this.memo.set(entity, v);

@@ -9,7 +9,7 @@ import { loadConfig } from '../../../../services/common/config/load.ts';
 import type { Alert, Packet, PacketBatch } from '../../../../services/common/model.ts';
 import { silentLogger } from '../../../../services/common/observability/logger.ts';
 import { MemoryStore } from '../../../../services/common/state/memory-store.ts';
-import { DetectionEngine } from '../../../../services/detector/engine/engine.ts';
+import { DetectionEngine, INTEL_QUEUE } from '../../../../services/detector/engine/engine.ts';
 import { startIntelLookups } from '../../../../services/detector/intel/lookup-loop.ts';
 import { intelCacheKey, VERDICT_LOG } from '../../../../services/detector/intel/view.ts';
 import { startFakeVirusTotal, type FakeVirusTotal } from '../../../support/fake-virustotal.ts';
@@ -64,6 +64,15 @@ describe('VirusTotal tiers and escalation in the engine', () => {
       expect(alert.title).toBe(`Port scan: ${ATTACKER} probed ${threshold} ports on 10.0.0.9 in 10 s${suffix}`);
     });
   }
+
+  it('an internal address, never looked up, is CLEAN, not UNKNOWN, and queues nothing', async () => {
+    const store = new MemoryStore();
+    const engine = new DetectionEngine(config(), store, 't');
+    const inside = Array.from({ length: 16 }, (_, i) => syn('10.0.0.66', '10.0.0.9', 1000 + i, T0 + i));
+    const { alerts } = await engine.process(0, [{ offset: '1', batch: batch(inside) }]);
+    expect(alerts.map((a) => [a.src, a.intel.verdict, a.title.includes('[VT')])).toEqual([['10.0.0.66', 'CLEAN', false]]);
+    expect(await store.queuePop(INTEL_QUEUE, 10)).toEqual([]);
+  });
 
   it('a detector near its threshold queues a lookup; the next batch uses the verdict', async () => {
     vt.answers.set(ATTACKER, { malicious: 12 });
