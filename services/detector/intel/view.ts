@@ -9,6 +9,10 @@ import type { IntelVerdict } from '../../common/model.ts';
 import type { CidrSet } from '../net.ts';
 import type { Feeds } from './feeds.ts';
 import { unknownVerdict, verdictOf, type IntelStats } from './tiers.ts';
+import { counter } from '../../common/observability/metrics.ts';
+
+/** The seed's cache counters (hits, cached malicious or suspicious), by the verdict found. */
+const cacheHits = counter('netsentinel_intel_cache_hits_total', 'Verdicts found in the shared VirusTotal cache when a step loaded its entities, by verdict.', ['verdict']);
 
 export const intelCacheKey = (entity: string): string => `intel:${entity}`;
 
@@ -73,10 +77,14 @@ export class IntelView {
     this.cached = new Map();
     this.memo = new Map();
     this.wanted.clear();
+    const found = new Map<string, number>();
     entities.forEach((entity, i) => {
       const v = cachedVerdict(entity, values[i]);
-      if (v !== null) this.cached.set(entity, v);
+      if (v === null) return;
+      this.cached.set(entity, v);
+      found.set(v.verdict, (found.get(v.verdict) ?? 0) + 1);
     });
+    for (const [verdict, n] of found) cacheHits.inc({ verdict }, n);
   }
 
   verdict(entity: string): IntelVerdict {

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../../services/common/config/load.ts';
 import type { Alert, Packet, PacketBatch } from '../../../../services/common/model.ts';
 import { silentLogger } from '../../../../services/common/observability/logger.ts';
+import { metricsRegistry } from '../../../../services/common/observability/metrics.ts';
 import { MemoryStore } from '../../../../services/common/state/memory-store.ts';
 import { DetectionEngine, INTEL_QUEUE } from '../../../../services/detector/engine/engine.ts';
 import { startIntelLookups } from '../../../../services/detector/intel/lookup-loop.ts';
@@ -28,6 +29,12 @@ const batch = (packets: Packet[]): PacketBatch => ({ sensorId: 's', sensorHost: 
 const scan = (n: number, from = 0) => Array.from({ length: n }, (_, i) => syn(ATTACKER, '10.0.0.9', 1000 + from + i, T0 + from + i));
 const config = () =>
   loadConfig({ env: {}, overrides: { 'intel.virustotal.apiKey': vt.apiKey, 'intel.virustotal.baseUrl': vt.baseUrl, 'detector.portScan.severity': 'LOW' } });
+
+/** netsentinel_intel_cache_hits_total for a verdict. */
+async function cacheHits(verdict: string): Promise<number> {
+  const metric = await metricsRegistry.getSingleMetric('netsentinel_intel_cache_hits_total')?.get();
+  return metric?.values.find((v) => v.labels.verdict === verdict)?.value ?? 0;
+}
 
 async function firstAlert(stats: Record<string, unknown> | null): Promise<{ alert: Alert; packetsToFire: number }> {
   const store = new MemoryStore();
@@ -55,7 +62,10 @@ describe('VirusTotal tiers and escalation in the engine', () => {
   ];
   for (const [name, stats, verdict, threshold, severity, suffix] of table) {
     it(name, async () => {
+      const hitsBefore = await cacheHits(verdict);
       const { alert, packetsToFire } = await firstAlert(stats);
+      // Every step of the scan found the cached verdict (none is cached for UNKNOWN).
+      expect((await cacheHits(verdict)) - hitsBefore).toBe(stats === null ? 0 : packetsToFire);
       expect(packetsToFire).toBe(threshold);
       expect(alert.evidence.threshold).toBe(threshold);
       expect(alert.evidence.baseThreshold).toBe(15);
