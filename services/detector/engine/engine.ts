@@ -17,7 +17,7 @@ import { StateStoreError } from '../../common/errors.ts';
 import { compareOffsets, type PartitionRef, type PartitionSnapshot, type StateStore, type StateWrite } from '../../common/state/port.ts';
 import type { Detector, DetectorContext, Finding } from '../detector.ts';
 import { DETECTORS } from '../detectors/index.ts';
-import { FeedFile, Feeds, type FeedRefresh } from '../intel/feeds.ts';
+import { FeedSources, type FeedRefresh } from '../intel/feeds.ts';
 import { intelCacheKey, IntelView, loggedVerdict, VERDICT_LOG } from '../intel/view.ts';
 import { CidrSet, domainMatches, registrableDomain } from '../net.ts';
 import { absorbInCooldown, keepUntilVerdict, pruneIncidents, recordFinding, reviseOnVerdict, type Incident } from './incidents.ts';
@@ -133,8 +133,6 @@ export interface EngineOptions {
   now?: () => number;
 }
 
-const feedReloads = counter('netsentinel_intel_feed_reloads_total', 'Feed files (intel.feeds.files, detector.tor.feedFile) read again after they changed, by outcome (failed: the old entries are kept).', ['outcome']);
-
 /** DetectorContext as the engine holds it: it swaps torRelays when the relay list changes. */
 type EngineContext = { -readonly [K in keyof DetectorContext]: DetectorContext[K] };
 
@@ -230,12 +228,7 @@ export class DetectionEngine {
   private readonly detectors: ReadonlyArray<Detector<unknown>>;
   private readonly intel: IntelView;
   private readonly ctx: EngineContext;
-  private readonly feeds: Feeds;
-  private readonly torFeed: FeedFile | null;
-  private readonly feedReloadMs: number;
-  private nextFeedCheck: number;
-  private readonly now: () => number;
-  private readonly onFeedRefresh: EngineOptions['onFeedRefresh'];
+  private readonly feedSources: FeedSources;
   private readonly suppressions: Suppressions;
   private readonly allowlist: CidrSet;
   private readonly policy: { cooldownMs: number; idleMs: number };
@@ -280,14 +273,15 @@ export class DetectionEngine {
     this.presentKeyers = this.detectors.map((d) => (d.presentKeyOf ? d.presentKeyOf.bind(d) : null));
     this.readsVictimCopies = this.detectors.map((d) => d.readsVictimCopies === true);
     const internal = new CidrSet(c.internalNetworks);
-    this.torFeed = c.tor.feedFile ? new FeedFile(c.tor.feedFile) : null;
-    const tor = new CidrSet(this.torFeed?.entries.addresses ?? []);
-    this.feeds = new Feeds(config.intel.feeds.files);
-    this.intel = new IntelView(this.feeds, internal, config.intel.virustotal.apiKey !== '');
-    this.now = options.now ?? Date.now;
-    this.feedReloadMs = config.intel.feeds.reloadSeconds * 1000;
-    this.nextFeedCheck = this.now() + this.feedReloadMs;
-    this.onFeedRefresh = options.onFeedRefresh;
+    this.feedSources = new FeedSources({
+      files: config.intel.feeds.files,
+      torFile: c.tor.feedFile,
+      reloadMs: config.intel.feeds.reloadSeconds * 1000,
+      now: options.now ?? Date.now,
+      onRefresh: options.onFeedRefresh,
+    });
+    const tor = this.feedSources.torRelays;
+    this.intel = new IntelView(this.feedSources.feeds, internal, config.intel.virustotal.apiKey !== '');
     const intel = this.intel;
     this.suppressions = new Suppressions(c.suppressions);
     this.allowlist = new CidrSet(c.allowlist.addresses);
@@ -502,22 +496,12 @@ export class DetectionEngine {
   }
 
   /**
-   * Reads the feed files again that changed, at most every intel.feeds.reloadSeconds: between
-   * steps (before a step's keys are worked out), so that one step sees one version of a list.
+   * Feed files that changed are read again between steps (before a step's keys are worked out),
+   * so that one step sees one version of a list.
    */
   private refreshFeeds(): void {
-    if (this.feedReloadMs <= 0 || this.now() < this.nextFeedCheck) return;
-    this.nextFeedCheck = this.now() + this.feedReloadMs;
-    const changes = this.feeds.refresh();
-    if (this.torFeed !== null) {
-      const tor = this.torFeed.refresh();
-      if (tor.outcome === 'reloaded') this.ctx.torRelays = new CidrSet(this.torFeed.entries.addresses);
-      if (tor.outcome !== 'unchanged') changes.push({ path: this.torFeed.path, ...tor });
-    }
-    for (const change of changes) {
-      feedReloads.inc({ outcome: change.outcome });
-      this.onFeedRefresh?.(change);
-    }
+    this.feedSources.refreshIfDue();
+    this.ctx.torRelays = this.feedSources.torRelays;
   }
 
   /** The state key of every (packet, detector), flat in fold order, and the intel entities. */

@@ -10,6 +10,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { basename } from 'node:path';
 import { isIP } from 'node:net';
 import { ConfigError } from '../../common/errors.ts';
+import { counter } from '../../common/observability/metrics.ts';
 import { CidrSet, domainMatches } from '../net.ts';
 
 export interface FeedEntries {
@@ -111,5 +112,52 @@ export class Feeds {
       if (ip ? set.cidrs.has(entity) : set.domains.some((d) => domainMatches(entity, d))) return set.name;
     }
     return null;
+  }
+}
+
+const feedReloads = counter('netsentinel_intel_feed_reloads_total', 'Feed files (intel.feeds.files, detector.tor.feedFile) read again after they changed, by outcome (failed: the old entries are kept).', ['outcome']);
+
+export interface FeedSourcesOptions {
+  /** intel.feeds.files */
+  files: readonly string[];
+  /** detector.tor.feedFile ('' = none) */
+  torFile: string;
+  /** How often the files are checked (intel.feeds.reloadSeconds × 1000); 0 = never. */
+  reloadMs: number;
+  /** Wall clock that paces the checks. */
+  now: () => number;
+  /** Told about each file read again, or kept because it could not be. */
+  onRefresh?: (change: { path: string } & FeedRefresh) => void;
+}
+
+/** An engine's feeds and Tor relay list, read again when their files change. */
+export class FeedSources {
+  readonly feeds: Feeds;
+  /** The relay list as last read (a new set after each change). */
+  torRelays: CidrSet;
+  private readonly torFeed: FeedFile | null;
+  private nextCheck: number;
+
+  constructor(private readonly o: FeedSourcesOptions) {
+    this.feeds = new Feeds(o.files);
+    this.torFeed = o.torFile ? new FeedFile(o.torFile) : null;
+    this.torRelays = new CidrSet(this.torFeed?.entries.addresses ?? []);
+    this.nextCheck = o.now() + o.reloadMs;
+  }
+
+  /** Reads again the files that changed, once reloadMs has passed since the last check. */
+  refreshIfDue(): void {
+    if (this.o.reloadMs <= 0 || this.o.now() < this.nextCheck) return;
+    this.nextCheck = this.o.now() + this.o.reloadMs;
+    const changes = this.feeds.refresh();
+    if (this.torFeed !== null) {
+      const tor = this.torFeed.refresh();
+      if (tor.outcome === 'reloaded') this.torRelays = new CidrSet(this.torFeed.entries.addresses);
+      if (tor.outcome !== 'unchanged') changes.push({ path: this.torFeed.path, ...tor });
+    }
+    for (const change of changes) {
+      feedReloads.inc({ outcome: change.outcome });
+      this.o.onRefresh?.(change);
+    }
   }
 }
