@@ -70,7 +70,6 @@ export function createKafkaBus(config: Readonly<Config>, logger: Logger): Bus {
 }
 
 class KafkaBus implements Bus {
-  private producer: Producer | null = null;
   private producerReady: Promise<Producer> | null = null;
   private readonly consumers = new Set<Consumer>();
 
@@ -223,7 +222,6 @@ class KafkaBus implements Bus {
     if (this.producerReady) {
       const producer = await this.producerReady.catch(() => null);
       this.producerReady = null;
-      this.producer = null;
       await producer?.disconnect().catch(() => undefined);
     }
   }
@@ -232,7 +230,7 @@ class KafkaBus implements Bus {
     if (!this.producerReady) {
       const producer = this.kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: true });
       this.producerReady = producer.connect().then(
-        () => (this.producer = producer),
+        () => producer,
         (err: unknown) => {
           this.producerReady = null;
           throw this.wrap('cannot connect the producer', err);
