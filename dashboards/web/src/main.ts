@@ -8,7 +8,7 @@ import { api, Unauthorized } from './api.ts';
 import { $, clear, h, hhmmss, label, num } from './dom.ts';
 import { LiveStream, type LiveStatus } from './live.ts';
 import { matchesFilter } from './match.ts';
-import type { FeedFilter, SensorList, Stats, StoredAlert } from './types.ts';
+import { SEVERITIES, type FeedFilter, type SensorList, type Stats, type StoredAlert } from './types.ts';
 import { analyticsView } from './views/analytics.ts';
 import { feedView, type TriageAction } from './views/feed.ts';
 import { loginView } from './views/login.ts';
@@ -24,8 +24,6 @@ const TABS: Array<[Tab, string]> = [
 ];
 /** Alerts the page holds at most (the feed shows 500 of them). */
 const HELD_MAX = 2000;
-/** Severities from least to most severe. */
-const SEVERITY_ORDER = ['LOW', 'MEDIUM', 'HIGH', 'CRITICAL'];
 const SEVERE_MAX = 50;
 
 const app = $('#app');
@@ -214,7 +212,8 @@ function startDashboard(user: string): void {
     // The revision before this one, if the page holds it: a revision that raises an incident to
     // HIGH or CRITICAL (the attack grew, or a VirusTotal verdict came after it) is news too.
     const before = index >= 0 ? feedItems[index] : severe.find((s) => s.alert.id === id);
-    const raised = before !== undefined && SEVERITY_ORDER.indexOf(stored.alert.severity) > SEVERITY_ORDER.indexOf(before.alert.severity);
+    // SEVERITIES runs from the most severe: a raise moves an alert to a smaller index.
+    const raised = before !== undefined && SEVERITIES.indexOf(stored.alert.severity) < SEVERITIES.indexOf(before.alert.severity);
     if (index >= 0) feedItems.splice(index, 1);
     if (matchesFilter(filter, stored)) {
       feedItems.unshift(stored);

@@ -10,11 +10,10 @@ import type { Logger } from '../../common/observability/logger.ts';
 import { counter } from '../../common/observability/metrics.ts';
 import type { StateStore } from '../../common/state/port.ts';
 import { INTEL_QUEUE } from '../engine/engine.ts';
-import { tierOf } from './tiers.ts';
+import { raisesSeverity, tierOf } from './tiers.ts';
 import { intelCacheKey, VERDICT_LOG, verdictLogEntry, type CachedVerdict } from './view.ts';
 import { lookupVirusTotal } from './virustotal.ts';
 
-const RAISING = new Set(['MEDIUM', 'HIGH', 'CRITICAL']);
 /** Verdict-log entries kept: a day of the default quota (500). A partition further behind misses the rest. */
 const VERDICT_LOG_MAX = 1_000;
 
@@ -60,7 +59,7 @@ export function startIntelLookups(config: Readonly<Config>, store: StateStore, l
       await store.set(intelCacheKey(item.member), JSON.stringify(value), ttl * 1000);
       // After the cache, so a step that reads this entry finds the verdict. Only verdicts that
       // raise a severity can revise an incident already reported.
-      if (RAISING.has(tierOf(result.stats))) await store.appendLog(VERDICT_LOG, verdictLogEntry(item.member, value), VERDICT_LOG_MAX, 86_400_000);
+      if (raisesSeverity(tierOf(result.stats))) await store.appendLog(VERDICT_LOG, verdictLogEntry(item.member, value), VERDICT_LOG_MAX, 86_400_000);
     } else if (result.status === 'not-found') {
       const value: CachedVerdict = { malicious: 0, suspicious: 0, reputation: 0, source: 'virustotal', notFound: true };
       await store.set(intelCacheKey(item.member), JSON.stringify(value), vt.negativeCacheTtlSeconds * 1000);

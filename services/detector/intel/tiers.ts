@@ -30,10 +30,15 @@ export function adjustThreshold(base: number, verdict: Verdict): number {
 
 const ORDER: Severity[] = ['LOW', 'MEDIUM', 'HIGH', 'CRITICAL'];
 
+/** Whether a verdict raises an alert's severity (the tiers CRITICAL, HIGH and MEDIUM). */
+export function raisesSeverity(verdict: Verdict): boolean {
+  return verdict === 'CRITICAL' || verdict === 'HIGH' || verdict === 'MEDIUM';
+}
+
 export function adjustSeverity(base: Severity, verdict: Verdict): Severity {
+  if (!raisesSeverity(verdict)) return base;
   if (verdict === 'CRITICAL') return 'CRITICAL';
-  if (verdict === 'HIGH' || verdict === 'MEDIUM') return ORDER[Math.min(ORDER.length - 1, ORDER.indexOf(base) + 1)];
-  return base;
+  return ORDER[Math.min(ORDER.length - 1, ORDER.indexOf(base) + 1)];
 }
 
 export function severityRank(severity: Severity): number {
