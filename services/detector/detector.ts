@@ -51,6 +51,21 @@ export interface Finding {
   flow: boolean;
   evidence: Evidence;
   intel: IntelVerdict;
+  /**
+   * Set for a count below its threshold that a verdict not known yet could still bring over it
+   * (judge()): the engine keeps the finding as its key's candidate and raises it if that verdict
+   * arrives (engine/incidents.ts, candidates). Absent or null: an alert now.
+   */
+  shortfall?: Shortfall | null;
+}
+
+/** A count short of its threshold, as judge() saw it before its entity's verdict was known. */
+export interface Shortfall {
+  count: number;
+  /** The threshold before intel (the detector's configured one). */
+  base: number;
+  /** The severity before intel. */
+  severity: Severity;
 }
 
 export interface Detector<S = unknown> {
@@ -182,13 +197,40 @@ export function belowEveryThreshold(base: number, count: number): boolean {
   return count < lowestThreshold(base);
 }
 
-/** Threshold, severity and verdict after intel tiers, and a lookup request near the threshold. */
-export function judge(ctx: DetectorContext, entity: string, base: number, severity: Severity, count: number): { threshold: number; severity: Severity; intel: IntelVerdict } {
+export interface Judgement {
+  threshold: number;
+  severity: Severity;
+  intel: IntelVerdict;
+  /**
+   * Not null when the count is below the threshold but the entity's verdict is unknown and it
+   * is asked for: a MEDIUM or worse verdict would lower the threshold to the count. The
+   * detector then builds its finding all the same, with this as Finding.shortfall, so that the
+   * verdict can still raise it when it arrives after the activity stopped.
+   */
+  shortfall: Shortfall | null;
+}
+
+/**
+ * Threshold, severity and verdict after intel tiers, and a lookup request near the threshold
+ * (the lookup loop spends its quota on the entities closest to one first).
+ */
+export function judge(ctx: DetectorContext, entity: string, base: number, severity: Severity, count: number): Judgement {
   const intel = ctx.verdict(entity);
   const threshold = adjustThreshold(base, intel.verdict);
-  if (intel.verdict === 'UNKNOWN' && count * 2 >= threshold) ctx.wantIntel(entity, count / threshold);
-  return { threshold, severity: adjustSeverity(severity, intel.verdict), intel };
+  let shortfall: Shortfall | null = null;
+  if (intel.verdict === 'UNKNOWN' && count * 2 >= threshold) {
+    ctx.wantIntel(entity, count / threshold);
+    if (count < threshold) shortfall = { count, base, severity };
+  }
+  return { threshold, severity: adjustSeverity(severity, intel.verdict), intel, shortfall };
 }
+
+/**
+ * Whether a detector stops at a judged count: below the threshold, and no verdict can change
+ * that now. A detector that goes on past it must set Finding.shortfall to j.shortfall, or its
+ * short count would be reported as an alert.
+ */
+export const fallsShort = (j: Judgement, count: number): boolean => count < j.threshold && j.shortfall === null;
 
 export function evidence(count: number, threshold: number, baseThreshold: number, windowSeconds: number, unit: string, details: Record<string, string> = {}): Evidence {
   return { count, threshold, baseThreshold, windowSeconds, unit, details };

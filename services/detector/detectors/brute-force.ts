@@ -5,7 +5,7 @@
  * service, so an attack on SSH and one on RDP are two.
  */
 import type { Packet } from '../../common/model.ts';
-import { belowEveryThreshold, directedPairs, evidence, judge, srcKey, tsMs, type Detector, type DetectorContext, type Finding } from '../detector.ts';
+import { belowEveryThreshold, directedPairs, evidence, fallsShort, judge, srcKey, tsMs, type Detector, type DetectorContext, type Finding, type Judgement } from '../detector.ts';
 import { BoundedMap, CountWindow, DistinctWindow } from '../windows.ts';
 import { isSynOnly } from './probe.ts';
 
@@ -46,9 +46,9 @@ export const bruteForce: Detector<State> = {
     const n = w.attempts.total;
     if (belowEveryThreshold(cfg.threshold, n)) return null;
     const j = judge(ctx, p.src, cfg.threshold, cfg.severity, n);
-    if (n < j.threshold) return null;
+    if (fallsShort(j, n)) return null;
     const key = directedPairs.of(p.src, port);
-    if (ctx.absorbed('brute_force', key, 'brute_force', j.severity)) return null;
+    if (j.shortfall === null && ctx.absorbed('brute_force', key, 'brute_force', j.severity)) return null;
     return finding(p, key, w.hosts, n, j, ctx);
   },
 };
@@ -56,7 +56,7 @@ export const bruteForce: Detector<State> = {
 const newService = (windowMs: number): Service => ({ attempts: CountWindow.of(windowMs), hosts: DistinctWindow.of<string>(windowMs, 256) });
 
 /** Built apart from step(), so the getters' closure context is allocated only for a finding. */
-function finding(p: Packet, key: string, hosts: DistinctWindow<string>, n: number, j: ReturnType<typeof judge>, ctx: DetectorContext): Finding {
+function finding(p: Packet, key: string, hosts: DistinctWindow<string>, n: number, j: Judgement, ctx: DetectorContext): Finding {
   const cfg = ctx.config.bruteForce;
   const service = SERVICE[p.dstPort] ?? `port ${p.dstPort}`;
   return {
@@ -77,5 +77,6 @@ function finding(p: Packet, key: string, hosts: DistinctWindow<string>, n: numbe
       return evidence(n, j.threshold, cfg.threshold, cfg.windowSeconds, 'attempts', { service, hosts: String(hosts.size) });
     },
     intel: j.intel,
+    shortfall: j.shortfall,
   };
 }

@@ -13,7 +13,7 @@
  * SYNs are not a flood.
  */
 import type { Packet } from '../../common/model.ts';
-import { AddressKeys, belowEveryThreshold, evidence, judge, PairNames, TCP, tsMs, type Detector, type DetectorContext, type Finding } from '../detector.ts';
+import { AddressKeys, belowEveryThreshold, evidence, fallsShort, judge, PairNames, TCP, tsMs, type Detector, type DetectorContext, type Finding, type Judgement } from '../detector.ts';
 import { BoundedMap, CountWindow, DistinctWindow } from '../windows.ts';
 import { completesHandshake, isEchoRequest, isSynOnly } from './probe.ts';
 
@@ -87,10 +87,10 @@ export const distributedFlood: Detector<State> = {
     const base = icmp ? Math.max(ctx.config.icmpFlood.threshold, cfg.distributedThreshold / 2) : cfg.distributedThreshold;
     if (belowEveryThreshold(base, n)) return null;
     const j = judge(ctx, p.dst, base, icmp ? ctx.config.icmpFlood.severity : cfg.severity, n);
-    if (n < j.threshold || v.sources.size < cfg.distributedMinSources) return null;
+    if (fallsShort(j, n) || v.sources.size < cfg.distributedMinSources) return null;
     if (v.sources.marked > v.sources.size * cfg.distributedMaxCompletedShare) return null;
     const key = victimServices.of(p.dst, service);
-    if (ctx.absorbed('distributed-flood', key, icmp ? 'icmp_flood' : 'syn_flood', j.severity)) return null;
+    if (j.shortfall === null && ctx.absorbed('distributed-flood', key, icmp ? 'icmp_flood' : 'syn_flood', j.severity)) return null;
     return finding(p, v, n, icmp, key, windowMs, base, j);
   },
 };
@@ -102,7 +102,7 @@ const newIcmpService = (ctx: DetectorContext): Service => newService(ctx.config.
 const newSynService = (ctx: DetectorContext): Service => newService(ctx.config.synFlood.windowSeconds * 1000, ctx);
 
 /** Built apart from step(), so the getters' closure context is allocated only for a finding. */
-function finding(p: Packet, v: Service, n: number, icmp: boolean, key: string, windowMs: number, base: number, j: ReturnType<typeof judge>): Finding {
+function finding(p: Packet, v: Service, n: number, icmp: boolean, key: string, windowMs: number, base: number, j: Judgement): Finding {
   return {
     category: icmp ? 'icmp_flood' : 'syn_flood',
     family: 'distributed-flood',
@@ -124,5 +124,6 @@ function finding(p: Packet, v: Service, n: number, icmp: boolean, key: string, w
       return evidence(n, j.threshold, base, windowMs / 1000, 'packets', { sources, sampleSources: v.sources.sample(5).join(',') });
     },
     intel: j.intel,
+    shortfall: j.shortfall,
   };
 }

@@ -9,7 +9,7 @@
  * mode) is one too. The verdict is looked up for the registrable domain, not the full name.
  */
 import type { Packet } from '../../common/model.ts';
-import { evidence, judge, srcKey, tsMs, type Detector, type DetectorContext, type Finding } from '../detector.ts';
+import { evidence, judge, srcKey, tsMs, type Detector, type DetectorContext, type Finding, type Shortfall } from '../detector.ts';
 import { entropy, registrableDomain } from '../net.ts';
 import { BoundedMap, CountWindow, DistinctWindow } from '../windows.ts';
 
@@ -90,9 +90,13 @@ export const dnsTunnel: Detector<State> = {
     let threshold = 0;
     let base = 0;
     let unit = '';
+    let shortfall: Shortfall | null = null;
     if (unique >= j.threshold && typeShare >= cfg.tunnelTypeRatio) [count, threshold, base, unit] = [unique, j.threshold, cfg.uniqueSubdomains, 'names'];
     else if (d.suspicious.total >= sq.threshold) [count, threshold, base, unit] = [d.suspicious.total, sq.threshold, cfg.suspiciousQueries, 'queries'];
     else if (suspicious && s.suspicious.total >= cfg.suspiciousQueries * 2) [count, threshold, base, unit] = [s.suspicious.total, cfg.suspiciousQueries * 2, cfg.suspiciousQueries * 2, 'queries'];
+    // Short of both thresholds while the domain's verdict is unknown: what it may yet raise.
+    else if (sq.shortfall !== null) [count, threshold, base, unit, shortfall] = [d.suspicious.total, sq.threshold, cfg.suspiciousQueries, 'queries', sq.shortfall];
+    else if (j.shortfall !== null && typeShare >= cfg.tunnelTypeRatio) [count, threshold, base, unit, shortfall] = [unique, j.threshold, cfg.uniqueSubdomains, 'names', j.shortfall];
     else return null;
     return {
       category: 'dns_tunnelling',
@@ -115,6 +119,7 @@ export const dnsTunnel: Detector<State> = {
         resolver: p.dst,
       }),
       intel: j.intel,
+      shortfall,
     };
   },
 };

@@ -6,7 +6,7 @@
  * link-local, loopback and ULA by default).
  */
 import type { Packet } from '../../common/model.ts';
-import { belowEveryThreshold, directedPairs, evidence, judge, srcKey, tsMs, type Detector, type DetectorContext, type Finding } from '../detector.ts';
+import { belowEveryThreshold, directedPairs, evidence, fallsShort, judge, srcKey, tsMs, type Detector, type DetectorContext, type Finding, type Judgement } from '../detector.ts';
 import { isMulticastOrBroadcast } from '../net.ts';
 import { BoundedMap, CountWindow } from '../windows.ts';
 
@@ -36,9 +36,9 @@ export const exfiltration: Detector<State> = {
     const bytes = w.total;
     if (belowEveryThreshold(cfg.thresholdBytes, bytes)) return null;
     const j = judge(ctx, p.dst, cfg.thresholdBytes, cfg.severity, bytes);
-    if (bytes < j.threshold) return null;
+    if (fallsShort(j, bytes)) return null;
     const key = directedPairs.of(p.src, p.dst);
-    if (ctx.absorbed('data_exfiltration', key, 'data_exfiltration', j.severity)) return null;
+    if (j.shortfall === null && ctx.absorbed('data_exfiltration', key, 'data_exfiltration', j.severity)) return null;
     return finding(p, key, bytes, j, ctx);
   },
 };
@@ -47,7 +47,7 @@ export const exfiltration: Detector<State> = {
  * Built apart from step(), title and evidence only if the incident emits: past the threshold
  * every packet of the transfer is a finding, and nearly all fall in the incident's cooldown.
  */
-function finding(p: Packet, key: string, bytes: number, j: ReturnType<typeof judge>, ctx: DetectorContext): Finding {
+function finding(p: Packet, key: string, bytes: number, j: Judgement, ctx: DetectorContext): Finding {
   const cfg = ctx.config.exfiltration;
   return {
     category: 'data_exfiltration',
@@ -67,5 +67,6 @@ function finding(p: Packet, key: string, bytes: number, j: ReturnType<typeof jud
       return evidence(bytes, j.threshold, cfg.thresholdBytes, cfg.windowSeconds, 'bytes');
     },
     intel: j.intel,
+    shortfall: j.shortfall,
   };
 }

@@ -4,7 +4,7 @@
  * rule; the seeds had none (SAS counted a sweep as a SYN or ICMP flood).
  */
 import type { Packet } from '../../common/model.ts';
-import { belowEveryThreshold, evidence, judge, PairNames, srcKey, TCP, tsMs, type Detector, type DetectorContext, type Finding } from '../detector.ts';
+import { belowEveryThreshold, evidence, fallsShort, judge, PairNames, srcKey, TCP, tsMs, type Detector, type DetectorContext, type Finding } from '../detector.ts';
 import { subnetOf } from '../net.ts';
 import { BoundedMap, DistinctWindow } from '../windows.ts';
 import { isEchoRequest, isSynOnly, isUdpProbe } from './probe.ts';
@@ -60,7 +60,7 @@ export const hostSweep: Detector<State> = {
     const n = w.size;
     if (belowEveryThreshold(cfg.threshold, n)) return null;
     const j = judge(ctx, p.src, cfg.threshold, cfg.severity, n);
-    if (n < j.threshold) return null;
+    if (fallsShort(j, n)) return null;
     return {
       category: 'host_sweep',
       family: 'host_sweep',
@@ -75,6 +75,7 @@ export const hostSweep: Detector<State> = {
       flow: false,
       evidence: evidence(n, j.threshold, cfg.threshold, cfg.windowSeconds, 'hosts', { service, sampleHosts: w.sample(5).join(',') }),
       intel: j.intel,
+      shortfall: j.shortfall,
     };
   },
 };

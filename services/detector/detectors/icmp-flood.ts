@@ -4,7 +4,7 @@
  * ICMPv6 echo requests (type 128) too. Replies never count.
  */
 import type { Packet } from '../../common/model.ts';
-import { belowEveryThreshold, directedPairs, evidence, judge, srcKey, tsMs, type Detector, type DetectorContext, type Finding } from '../detector.ts';
+import { belowEveryThreshold, directedPairs, evidence, fallsShort, judge, srcKey, tsMs, type Detector, type DetectorContext, type Finding, type Judgement } from '../detector.ts';
 import { BoundedMap, CountWindow } from '../windows.ts';
 import { isEchoRequest } from './probe.ts';
 
@@ -28,9 +28,9 @@ export const icmpFlood: Detector<State> = {
     const n = w.total;
     if (belowEveryThreshold(cfg.threshold, n)) return null;
     const j = judge(ctx, p.src, cfg.threshold, cfg.severity, n);
-    if (n < j.threshold) return null;
+    if (fallsShort(j, n)) return null;
     const key = directedPairs.of(p.src, p.dst);
-    if (ctx.absorbed('icmp_flood', key, 'icmp_flood', j.severity)) return null;
+    if (j.shortfall === null && ctx.absorbed('icmp_flood', key, 'icmp_flood', j.severity)) return null;
     return finding(p, key, n, j, ctx);
   },
 };
@@ -38,7 +38,7 @@ export const icmpFlood: Detector<State> = {
 const newWindow = (ctx: DetectorContext): CountWindow => CountWindow.of(ctx.config.icmpFlood.windowSeconds * 1000);
 
 /** Built apart from step(), so the getter's closure context is allocated only for a finding. */
-function finding(p: Packet, key: string, n: number, j: ReturnType<typeof judge>, ctx: DetectorContext): Finding {
+function finding(p: Packet, key: string, n: number, j: Judgement, ctx: DetectorContext): Finding {
   const cfg = ctx.config.icmpFlood;
   return {
     category: 'icmp_flood',
@@ -56,5 +56,6 @@ function finding(p: Packet, key: string, n: number, j: ReturnType<typeof judge>,
     flow: false,
     evidence: evidence(n, j.threshold, cfg.threshold, cfg.windowSeconds, 'packets'),
     intel: j.intel,
+    shortfall: j.shortfall,
   };
 }

@@ -13,7 +13,7 @@
  * state. Shares the 'probe' incident with syn-flood.ts.
  */
 import type { Packet } from '../../common/model.ts';
-import { belowEveryThreshold, evidence, judge, srcKey, tsMs, UDP, type Detector, type DetectorContext, type Finding } from '../detector.ts';
+import { belowEveryThreshold, evidence, fallsShort, judge, srcKey, tsMs, UDP, type Detector, type DetectorContext, type Finding, type Judgement } from '../detector.ts';
 import { BoundedMap, DistinctWindow } from '../windows.ts';
 import { completesHandshake, isTcpProbe, isUdpProbe } from './probe.ts';
 
@@ -44,9 +44,9 @@ export const portScan: Detector<State> = {
     const n = ports.size;
     if (belowEveryThreshold(cfg.threshold, n)) return null;
     const j = judge(ctx, p.src, cfg.threshold, cfg.severity, n);
-    if (n < j.threshold) return null;
+    if (fallsShort(j, n)) return null;
     if (ports.marked > n * cfg.maxCompletedShare) return null;
-    if (ctx.absorbed('probe', p.src, 'port_scan', j.severity)) return null;
+    if (j.shortfall === null && ctx.absorbed('probe', p.src, 'port_scan', j.severity)) return null;
     return finding(p, ports, n, j, ctx);
   },
 };
@@ -56,7 +56,7 @@ function newPorts(ctx: DetectorContext): DistinctWindow<number> {
 }
 
 /** Built apart from step(), so the getters' closure context is allocated only for a finding. */
-function finding(p: Packet, ports: DistinctWindow<number>, n: number, j: ReturnType<typeof judge>, ctx: DetectorContext): Finding {
+function finding(p: Packet, ports: DistinctWindow<number>, n: number, j: Judgement, ctx: DetectorContext): Finding {
   const cfg = ctx.config.portScan;
   return {
     category: 'port_scan',
@@ -78,5 +78,6 @@ function finding(p: Packet, ports: DistinctWindow<number>, n: number, j: ReturnT
       return evidence(n, j.threshold, cfg.threshold, cfg.windowSeconds, 'ports', { samplePorts: sample.join(',') });
     },
     intel: j.intel,
+    shortfall: j.shortfall,
   };
 }

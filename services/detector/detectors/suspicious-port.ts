@@ -7,7 +7,7 @@
  * tor.ts (one category per incident).
  */
 import type { Packet } from '../../common/model.ts';
-import { belowEveryThreshold, evidence, judge, srcKey, tsMs, UDP, type Detector, type DetectorContext, type Finding } from '../detector.ts';
+import { belowEveryThreshold, evidence, fallsShort, judge, srcKey, tsMs, UDP, type Detector, type DetectorContext, type Finding } from '../detector.ts';
 import { BoundedMap, CountWindow } from '../windows.ts';
 import { isClientData } from './probe.ts';
 
@@ -39,7 +39,7 @@ export const suspiciousPort: Detector<State> = {
     const entity = ctx.internal.has(p.dst) && !ctx.internal.has(p.src) ? p.src : p.dst;
     if (belowEveryThreshold(base, n)) return null;
     const j = judge(ctx, entity, base, cfg.severity, n);
-    if (n < j.threshold) return null;
+    if (fallsShort(j, n)) return null;
     return {
       category: 'suspicious_port',
       family: 'suspicious_port',
@@ -54,6 +54,7 @@ export const suspiciousPort: Detector<State> = {
       flow: true,
       evidence: evidence(n, j.threshold, base, 60, 'packets', { port: String(p.dstPort) }),
       intel: j.intel,
+      shortfall: j.shortfall,
     };
   },
 };

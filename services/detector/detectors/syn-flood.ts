@@ -8,7 +8,7 @@
  * incident the scan opened is refined to syn_flood (one incident, one category).
  */
 import { TcpFlag, type Packet } from '../../common/model.ts';
-import { belowEveryThreshold, evidence, judge, srcKey, TCP, tsMs, type Detector, type DetectorContext, type Finding } from '../detector.ts';
+import { belowEveryThreshold, evidence, fallsShort, judge, srcKey, TCP, tsMs, type Detector, type DetectorContext, type Finding, type Judgement } from '../detector.ts';
 import { BoundedMap, CountWindow, DistinctWindow } from '../windows.ts';
 import { isSynOnly } from './probe.ts';
 
@@ -78,11 +78,11 @@ export const synFlood: Detector<State> = {
     const syns = v.syn.total;
     if (belowEveryThreshold(cfg.threshold, syns)) return null;
     const j = judge(ctx, p.src, cfg.threshold, cfg.severity, syns);
-    if (syns < j.threshold) return null;
+    if (fallsShort(j, syns)) return null;
     if (v.ack.total > syns * cfg.maxCompletedRatio) return null;
     const scanShaped = t < v.scanUntil;
     if (scanShaped && v.perSecond.total < cfg.scanRateOverride) return null;
-    if (ctx.absorbed('probe', p.src, 'syn_flood', j.severity)) return null;
+    if (j.shortfall === null && ctx.absorbed('probe', p.src, 'syn_flood', j.severity)) return null;
     return finding(p, v, syns, j, ctx);
   },
 };
@@ -91,7 +91,7 @@ export const synFlood: Detector<State> = {
  * Built apart from step(): the getters' closures would otherwise make V8 allocate their context
  * on every call of step(), finding or not.
  */
-function finding(p: Packet, v: Victim, syns: number, j: ReturnType<typeof judge>, ctx: DetectorContext): Finding {
+function finding(p: Packet, v: Victim, syns: number, j: Judgement, ctx: DetectorContext): Finding {
   const cfg = ctx.config.synFlood;
   const onePort = v.ports.size === 1;
   return {
@@ -113,5 +113,6 @@ function finding(p: Packet, v: Victim, syns: number, j: ReturnType<typeof judge>
       return evidence(syns, j.threshold, cfg.threshold, cfg.windowSeconds, 'packets', { completed: String(v.ack.total), distinctPorts: String(v.ports.size) });
     },
     intel: j.intel,
+    shortfall: j.shortfall,
   };
 }

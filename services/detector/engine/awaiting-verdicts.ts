@@ -2,10 +2,11 @@
  * A partition's record of the incidents whose last alert went out before the intel verdict of
  * its entity was known (VirusTotal answers minutes later, at 4 lookups a minute), so that the
  * verdict can still revise them when it arrives after the attack stopped: SPEC D2.8, the seed's
- * first alert on a new address stayed CLEAN-tier forever. The lookup loop appends every verdict
- * that raises a severity to a log shared by all workers (intel/view.ts VERDICT_LOG); each
- * partition reads the log from its cursor, and this record says which of its state keys hold
- * incidents about an arrived entity. It is stored with the partition's applied offset and
+ * first alert on a new address stayed CLEAN-tier forever; and so that it can raise a count that
+ * fell short of the threshold it lowers (incidents.ts, Candidate). The lookup loop appends every
+ * verdict that lowers a threshold to a log shared by all workers (intel/view.ts VERDICT_LOG);
+ * each partition reads the log from its cursor, and this record says which of its state keys
+ * hold incidents or candidates about an arrived entity. It is stored with the partition's applied offset and
  * committed with it, so a verdict revises an incident exactly once whichever worker owns it.
  *
  * Bounded: at most MAX_ENTITIES entities (the least recently noted go first), MAX_KEYS each,

@@ -20,7 +20,7 @@ import { DETECTORS } from '../detectors/index.ts';
 import { FeedSources, type FeedRefresh } from '../intel/feeds.ts';
 import { intelCacheKey, IntelView, loggedVerdict, VERDICT_LOG } from '../intel/view.ts';
 import { CidrSet, domainMatches, registrableDomain } from '../net.ts';
-import { absorbInCooldown, keepUntilVerdict, pruneIncidents, recordFinding, reviseOnVerdict, type Incident } from './incidents.ts';
+import { absorbInCooldown, incidentSlot, keepCandidate, keepUntilVerdict, pruneCandidates, pruneIncidents, raiseCandidate, recordFinding, reviseOnVerdict, type Candidate, type Incident } from './incidents.ts';
 import { AwaitingVerdicts } from './awaiting-verdicts.ts';
 import { keepable, keepPacket, keptPacket, type KeptPacket } from './first-packet.ts';
 import { Suppressions } from './suppressions.ts';
@@ -49,6 +49,8 @@ interface Blob {
   d: Record<string, unknown>;
   /** incidents */
   i: Record<string, Incident>;
+  /** Findings short of their threshold that a verdict not known yet may raise (incidents.ts, Candidate). */
+  c?: Record<string, Candidate>;
   /** The key's first packet, kept instead of the states it would create (engine/first-packet.ts). */
   f?: KeptPacket;
 }
@@ -206,6 +208,7 @@ function isNew(blob: LiveBlob): boolean {
 }
 
 const verdictRevisions = counter('netsentinel_detector_verdict_revisions_total', 'Alert revisions made by an intel verdict that arrived after the alert (the severity it raises).');
+const verdictRaised = counter('netsentinel_detector_verdict_raised_total', 'Alerts raised by an intel verdict that arrived after the count fell short of the threshold it had without one.');
 const lateResets = counter('netsentinel_detector_late_resets_total', 'State keys started over because a packet was older than detector.allowedLatenessSeconds behind the newest of its key.');
 
 /**
@@ -680,13 +683,24 @@ export class DetectionEngine {
   }
 
   private report(f: Finding, p: Packet, d: Detector<unknown>, k: string, blob: LiveBlob, scope: string, sensor: { id: string; host: string }, out: FoldOutput): void {
-    if (this.silenced(f, p.ts / 1000)) {
+    const silenced = this.silenced(f, p.ts / 1000);
+    // The partition number, not the topic name: ids must not depend on a deployment's topic
+    // prefix (nor differ between the pipeline and `analyze`).
+    const partitionScope = k.startsWith('src:') ? null : scope;
+    if (f.shortfall != null) {
+      // Not an alert (yet): neither suppressed nor counted.
+      if (!silenced && keepCandidate(blob.raw, f, f.shortfall, p, d.name, partitionScope, this.policy, sensor)) {
+        out.awaits.push({ entity: f.intel.entity, key: k, t: p.ts / 1000 });
+      }
+      return;
+    }
+    if (silenced) {
       out.suppressed++;
       return;
     }
-    // The partition number, not the topic name: ids must not depend on a deployment's topic
-    // prefix (nor differ between the pipeline and `analyze`).
-    const alert = recordFinding(blob.raw.i, f, p, d.name, k.startsWith('src:') ? null : scope, this.policy, sensor);
+    // Alerted without a verdict: a candidate of the incident has nothing left to raise.
+    if (blob.raw.c !== undefined) delete blob.raw.c[incidentSlot(f.family, f.key)];
+    const alert = recordFinding(blob.raw.i, f, p, d.name, partitionScope, this.policy, sensor);
     if (alert === null) return;
     out.alerts.push(alert);
     if (this.intel.lookups && keepUntilVerdict(blob.raw.i, f, alert, this.intel.wantsCache(alert.intel.entity))) {
@@ -745,6 +759,16 @@ export class DetectionEngine {
             verdictRevisions.inc();
           }
           revised ||= wasAwaiting && inc.a === undefined;
+        }
+        // After the incidents: one a candidate opens now awaits nothing.
+        for (const [slot, candidate] of Object.entries(blob.raw.c ?? {})) {
+          if (candidate.a.intel.entity !== verdict.entity) continue;
+          const alert = raiseCandidate(blob.raw, slot, verdict, this.policy.idleMs);
+          if (alert !== null) {
+            alerts.push(alert);
+            verdictRaised.inc();
+          }
+          revised = true;
         }
         if (revised && !touchedNow.has(k)) {
           touch(k, blob);
@@ -845,6 +869,7 @@ export class DetectionEngine {
         } else blob.raw.d[d.name] = state;
       }
       pruneIncidents(blob.raw.i, now, this.policy.idleMs);
+      pruneCandidates(blob.raw, now, this.policy.idleMs);
       // A kept first packet is state too.
       let empty = blob.first === null;
       if (empty) for (const _ in blob.raw.d) {
@@ -855,6 +880,8 @@ export class DetectionEngine {
         empty = false;
         break;
       }
+      // pruneCandidates leaves no empty record.
+      if (empty && blob.raw.c !== undefined) empty = false;
       if (empty) deletes.push(keys[j]);
       else if (this.durable) {
         const value = JSON.stringify(blob.raw);

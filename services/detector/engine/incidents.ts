@@ -13,8 +13,8 @@
  */
 import { createHash } from 'node:crypto';
 import type { Alert, Category, IntelVerdict, Packet, Severity } from '../../common/model.ts';
-import { PairNames, type Finding } from '../detector.ts';
-import { adjustSeverity, severityRank, verdictSuffix } from '../intel/tiers.ts';
+import { PairNames, type Finding, type Shortfall } from '../detector.ts';
+import { adjustSeverity, adjustThreshold, severityRank, verdictSuffix } from '../intel/tiers.ts';
 import { MITRE } from '../mitre.ts';
 import { communityIdOf } from '../../sensor/community-id.ts';
 
@@ -163,6 +163,72 @@ export function reviseOnVerdict(inc: Incident, verdict: IntelVerdict): Alert | n
   inc.emitted = inc.last;
   // The kept alert's verdict was UNKNOWN: its title has no suffix yet.
   return { ...last, revision: inc.rev, ts: inc.last, lastSeen: inc.last, count: inc.n, severity, title: `${last.title}${verdictSuffix(verdict)}`, intel: verdict };
+}
+
+/**
+ * A finding whose count fell short of its threshold while its entity's verdict was unknown
+ * (Finding.shortfall), kept in its key's blob so that the verdict can still raise it when it
+ * arrives after the activity stopped: the seed's lookup queue favours entities close to a
+ * threshold, and without this their verdict would only matter if they went on.
+ */
+export interface Candidate {
+  /** The alert recordFinding built then: revision 0 of an incident opened at its event time. */
+  a: Alert;
+  s: Shortfall;
+}
+
+/** Where a blob keeps its incidents and candidates (slot -> candidate, as for incidents). */
+export interface IncidentRecord {
+  i: Record<string, Incident>;
+  c?: Record<string, Candidate>;
+}
+
+/**
+ * Keeps a short finding as the candidate of its incident slot: the strongest one (the highest
+ * share of its threshold) while it is not older than an incident can stay open, and none while
+ * an incident of the slot is open (a verdict revises that one: reviseOnVerdict). Returns
+ * whether it was kept.
+ */
+export function keepCandidate(record: IncidentRecord, f: Finding, shortfall: Shortfall, p: Packet, detector: string, partitionScope: string | null, policy: IncidentPolicy, sensor: { id: string; host: string }): boolean {
+  const slot = incidentSlot(f.family, f.key);
+  const t = Math.floor(p.ts / 1000);
+  const inc = record.i[slot];
+  if (inc !== undefined && t - inc.last <= policy.idleMs) return false;
+  const kept = record.c?.[slot];
+  // Closest to its threshold: a family's detectors count in different units (ports, SYNs).
+  if (kept !== undefined && kept.s.count / kept.s.base >= shortfall.count / shortfall.base && t - kept.a.ts <= policy.idleMs) return false;
+  const alert = recordFinding({}, f, p, detector, partitionScope, policy, sensor)!;
+  (record.c ??= {})[slot] = { a: alert, s: shortfall };
+  return true;
+}
+
+/**
+ * The alert a verdict makes of a candidate when the threshold it gives is within the
+ * candidate's count: its incident opens in `record` as it would have at the candidate's event
+ * time, with the severity and verdict the tier gives. Null when the count stays short, or when
+ * an incident of the slot is open (it was alerted by then). The candidate is dropped either way.
+ */
+export function raiseCandidate(record: IncidentRecord, slot: string, verdict: IntelVerdict, idleMs: number): Alert | null {
+  const c = record.c?.[slot];
+  if (c === undefined) return null;
+  delete record.c![slot];
+  const threshold = adjustThreshold(c.s.base, verdict.verdict);
+  if (c.s.count < threshold) return null;
+  const t = c.a.ts;
+  const open = record.i[slot];
+  if (open !== undefined && t - open.last <= idleMs) return null;
+  const severity = adjustSeverity(c.s.severity, verdict.verdict);
+  record.i[slot] = { id: c.a.id, rev: 0, cat: c.a.category, sev: severity, first: t, last: t, n: 1, emitted: t };
+  return { ...c.a, severity, title: `${c.a.title}${verdictSuffix(verdict)}`, evidence: { ...c.a.evidence, threshold }, intel: verdict };
+}
+
+/** Drops candidates older than an incident can stay open at event time nowMs. */
+export function pruneCandidates(record: IncidentRecord, nowMs: number, idleMs: number): void {
+  const c = record.c;
+  if (c === undefined) return;
+  for (const [slot, candidate] of Object.entries(c)) if (nowMs - candidate.a.ts > idleMs) delete c[slot];
+  for (const _ in c) return;
+  delete record.c;
 }
 
 /** Drops incidents idle at event time nowMs. */

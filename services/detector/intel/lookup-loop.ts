@@ -10,7 +10,7 @@ import type { Logger } from '../../common/observability/logger.ts';
 import { counter } from '../../common/observability/metrics.ts';
 import type { StateStore } from '../../common/state/port.ts';
 import { INTEL_QUEUE } from '../engine/engine.ts';
-import { raisesSeverity, tierOf } from './tiers.ts';
+import { lowersThreshold, tierOf } from './tiers.ts';
 import { intelCacheKey, VERDICT_LOG, verdictLogEntry, type CachedVerdict } from './view.ts';
 import { lookupVirusTotal } from './virustotal.ts';
 
@@ -58,8 +58,9 @@ export function startIntelLookups(config: Readonly<Config>, store: StateStore, l
       const ttl = result.stats.malicious >= 3 ? vt.maliciousCacheTtlSeconds : vt.cacheTtlSeconds;
       await store.set(intelCacheKey(item.member), JSON.stringify(value), ttl * 1000);
       // After the cache, so a step that reads this entry finds the verdict. Only verdicts that
-      // raise a severity can revise an incident already reported.
-      if (raisesSeverity(tierOf(result.stats))) await store.appendLog(VERDICT_LOG, verdictLogEntry(item.member, value), VERDICT_LOG_MAX, 86_400_000);
+      // lower a threshold can raise a count that fell short (and of those, the ones that raise a
+      // severity revise an incident already reported).
+      if (lowersThreshold(tierOf(result.stats))) await store.appendLog(VERDICT_LOG, verdictLogEntry(item.member, value), VERDICT_LOG_MAX, 86_400_000);
     } else if (result.status === 'not-found') {
       const value: CachedVerdict = { malicious: 0, suspicious: 0, reputation: 0, source: 'virustotal', notFound: true };
       await store.set(intelCacheKey(item.member), JSON.stringify(value), vt.negativeCacheTtlSeconds * 1000);

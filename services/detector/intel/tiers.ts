@@ -35,6 +35,11 @@ export function raisesSeverity(verdict: Verdict): boolean {
   return verdict === 'CRITICAL' || verdict === 'HIGH' || verdict === 'MEDIUM';
 }
 
+/** Whether a verdict lowers thresholds (every tier but CLEAN; UNKNOWN is no verdict). */
+export function lowersThreshold(verdict: Verdict): boolean {
+  return MULTIPLIER[verdict] < 1;
+}
+
 export function adjustSeverity(base: Severity, verdict: Verdict): Severity {
   if (!raisesSeverity(verdict)) return base;
   if (verdict === 'CRITICAL') return 'CRITICAL';

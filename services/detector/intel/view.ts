@@ -17,8 +17,9 @@ const cacheHits = counter('netsentinel_intel_cache_hits_total', 'Verdicts found 
 export const intelCacheKey = (entity: string): string => `intel:${entity}`;
 
 /**
- * The StateStore log (appendLog) of entities whose verdict arrived and raises a severity: the
- * engine revises the incidents that were reported before it (engine/awaiting-verdicts.ts).
+ * The StateStore log (appendLog) of entities whose verdict arrived and lowers a threshold: the
+ * engine revises the incidents that were reported before it and raises the counts that fell
+ * short of it (engine/awaiting-verdicts.ts).
  */
 export const VERDICT_LOG = 'intel-verdicts';
 

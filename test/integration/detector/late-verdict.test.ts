@@ -4,15 +4,20 @@
  * no lookup has run (its attacker is external here, so its verdict is UNKNOWN); then the lookup
  * loop asks the local VirusTotal-format server, and the next batch of the attacker's partition
  * (an empty one, as a live sensor sends to a quiet partition) brings the revision: same id,
- * next revision, the severity the CRITICAL tier forces, the verdict.
+ * next revision, the severity the CRITICAL tier forces, the verdict. And a scan that fell short
+ * of its threshold before its verdict was known is alerted when the verdict lowers it.
  */
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { Config } from '../../../services/common/config/schema.ts';
+import { TcpFlag, type Packet } from '../../../services/common/model.ts';
 import { createKafkaBus } from '../../../services/common/bus/kafka-bus.ts';
 import { silentLogger } from '../../../services/common/observability/logger.ts';
 import { createRedisStore } from '../../../services/common/state/redis-store.ts';
 import { topicNames } from '../../../services/common/topics.ts';
 import { startIntelLookups } from '../../../services/detector/intel/lookup-loop.ts';
+import { victimCopyOf } from '../../../services/sensor/decode/packet-record.ts';
 import { PacketRouter } from '../../../services/sensor/packet-router.ts';
+import { packet } from '../../unit/detector/packets.ts';
 import { startFakeVirusTotal, type FakeVirusTotal } from '../../support/fake-virustotal.ts';
 import { dropRedisKeys, isolation, logger, newSerde, pcap, pipelineConfig, readAlerts, replay, waitGroupCaughtUp } from './pipeline.ts';
 import { startWorkers } from './workers.ts';
@@ -24,6 +29,18 @@ beforeAll(async () => {
   vt = await startFakeVirusTotal();
 });
 afterAll(() => vt.close());
+
+/** PacketBatch messages produced as a sensor would: each under its Kafka key. */
+async function produceBatches(config: Readonly<Config>, batches: Array<{ key: string; packets: Packet[] }>): Promise<void> {
+  const serde = await newSerde(config);
+  const bus = createKafkaBus(config, logger);
+  try {
+    const messages = batches.map(({ key, packets }, i) => ({ key, value: serde.encode('packetBatch', { sensorId: 'it-sensor', sensorHost: 'it', batchSeq: i + 1, packets }) }));
+    await bus.produce(topicNames(config).packets, messages);
+  } finally {
+    await bus.close();
+  }
+}
 
 describe('a verdict after the attack (real Kafka, registry and Redis)', () => {
   it('revises the alert the scan made, once, at the next batch of its partition', async () => {
@@ -51,15 +68,7 @@ describe('a verdict after the attack (real Kafka, registry and Redis)', () => {
       // The attacker went quiet: its partition gets only the empty batch a live sensor sends to a
       // partition that got none for sensor.idleBatchSeconds (Batcher#emitIdle, keyed to land there).
       const router = new PacketRouter(config.kafka.partitions);
-      const target = router.partitionOfKey(ATTACKER);
-      const serde = await newSerde(config);
-      const bus = createKafkaBus(config, logger);
-      try {
-        const value = serde.encode('packetBatch', { sensorId: 'it-sensor', sensorHost: 'it', batchSeq: 1, packets: [] });
-        await bus.produce(topicNames(config).packets, [{ key: router.keyOfPartition(target), value }]);
-      } finally {
-        await bus.close();
-      }
+      await produceBatches(config, [{ key: router.keyOfPartition(router.partitionOfKey(ATTACKER)), packets: [] }]);
       expect(await waitGroupCaughtUp(config, 60_000)).toBe(true);
       const after = (await readAlerts(config)).map((d) => d.alert);
       expect(after).toHaveLength(2);
@@ -68,6 +77,47 @@ describe('a verdict after the attack (real Kafka, registry and Redis)', () => {
       // The incident's count: the probes after its first alert were counted in it without one.
       expect(revised.count).toBeGreaterThan(before[0].count);
       expect(revised.intel).toMatchObject({ entity: ATTACKER, verdict: 'CRITICAL', malicious: 14, source: 'virustotal' });
+    } finally {
+      await workers.stop();
+      await lookupStore.close();
+      await dropRedisKeys(config);
+    }
+  });
+
+  it('raises a scan that fell short of its threshold when the verdict that lowers it comes after the scan', async () => {
+    const attacker = '198.51.100.23';
+    const victim = '10.0.0.9';
+    // HIGH (4 malicious): the port-scan threshold 15 x 0.25 = 4, its severity HIGH one level up.
+    vt.answers.set(attacker, { malicious: 4 });
+    const config = pipelineConfig(inject('services'), {
+      ...isolation('verdict-short'),
+      'detector.internalNetworks': ['10.0.0.0/8'],
+      'intel.virustotal.apiKey': vt.apiKey,
+      'intel.virustotal.baseUrl': vt.baseUrl,
+    });
+    const workers = await startWorkers(config, 2);
+    const lookupStore = createRedisStore(config, 'it-verdict-short-lookups');
+    try {
+      // 10 SYNs to 10 ports (a sensor's batch keyed by the source, and their victim copies
+      // keyed by the victim): short of 15, past half of it, so the lookup is asked for.
+      const t0 = Date.UTC(2026, 0, 1) * 1000;
+      const probes = Array.from({ length: 10 }, (_, i) => packet({ src: attacker, dst: victim, srcPort: 41_000, dstPort: 1000 + i, tcpFlags: TcpFlag.SYN, ts: t0 + i * 1_000_000 }));
+      await produceBatches(config, [
+        { key: attacker, packets: probes },
+        { key: victim, packets: probes.map((p) => victimCopyOf(p)) },
+      ]);
+      expect(await waitGroupCaughtUp(config, 60_000)).toBe(true);
+      expect(await readAlerts(config)).toEqual([]);
+
+      const loop = startIntelLookups(config, lookupStore, silentLogger, { autostart: false });
+      expect(await loop.tick()).toBe('looked-up');
+      const router = new PacketRouter(config.kafka.partitions);
+      await produceBatches(config, [{ key: router.keyOfPartition(router.partitionOfKey(attacker)), packets: [] }]);
+      expect(await waitGroupCaughtUp(config, 60_000)).toBe(true);
+      const alerts = (await readAlerts(config)).map((d) => d.alert);
+      expect(alerts.map((a) => [a.category, a.src, a.severity, a.revision, a.intel.verdict])).toEqual([['port_scan', attacker, 'CRITICAL', 0, 'HIGH']]);
+      expect(alerts[0].evidence).toMatchObject({ count: 10, threshold: 4, baseThreshold: 15 });
+      expect(alerts[0].ts).toBe(t0 / 1000 + 9000);
     } finally {
       await workers.stop();
       await lookupStore.close();
