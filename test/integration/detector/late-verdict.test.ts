@@ -42,18 +42,26 @@ async function produceBatches(config: Readonly<Config>, batches: Array<{ key: st
   }
 }
 
+/**
+ * An isolated pipeline whose workers look verdicts up in the local VirusTotal-format server
+ * (only 10.0.0.0/8 is internal, so the attackers of these tests are looked up), two workers,
+ * and a store for the lookup loop the test ticks.
+ */
+async function withVirusTotal(tag: string) {
+  const config = pipelineConfig(inject('services'), {
+    ...isolation(tag),
+    'detector.internalNetworks': ['10.0.0.0/8'],
+    'intel.virustotal.apiKey': vt.apiKey,
+    'intel.virustotal.baseUrl': vt.baseUrl,
+  });
+  const workers = await startWorkers(config, 2);
+  return { config, workers, lookupStore: createRedisStore(config, `it-${tag}-lookups`) };
+}
+
 describe('a verdict after the attack (real Kafka, registry and Redis)', () => {
   it('revises the alert the scan made, once, at the next batch of its partition', async () => {
     vt.answers.set(ATTACKER, { malicious: 14 });
-    const config = pipelineConfig(inject('services'), {
-      ...isolation('verdict'),
-      // The scan's attacker counts as external, so its verdict is looked up.
-      'detector.internalNetworks': ['10.0.0.0/8'],
-      'intel.virustotal.apiKey': vt.apiKey,
-      'intel.virustotal.baseUrl': vt.baseUrl,
-    });
-    const workers = await startWorkers(config, 2);
-    const lookupStore = createRedisStore(config, 'it-verdict-lookups');
+    const { config, workers, lookupStore } = await withVirusTotal('verdict');
     try {
       await replay(config, [pcap('portscan/nmap_xmas_scan_evilfingers.pcap')], 0);
       expect(await waitGroupCaughtUp(config, 60_000)).toBe(true);
@@ -89,14 +97,7 @@ describe('a verdict after the attack (real Kafka, registry and Redis)', () => {
     const victim = '10.0.0.9';
     // HIGH (4 malicious): the port-scan threshold 15 x 0.25 = 4, its severity HIGH one level up.
     vt.answers.set(attacker, { malicious: 4 });
-    const config = pipelineConfig(inject('services'), {
-      ...isolation('verdict-short'),
-      'detector.internalNetworks': ['10.0.0.0/8'],
-      'intel.virustotal.apiKey': vt.apiKey,
-      'intel.virustotal.baseUrl': vt.baseUrl,
-    });
-    const workers = await startWorkers(config, 2);
-    const lookupStore = createRedisStore(config, 'it-verdict-short-lookups');
+    const { config, workers, lookupStore } = await withVirusTotal('verdict-short');
     try {
       // 10 SYNs to 10 ports (a sensor's batch keyed by the source, and their victim copies
       // keyed by the victim): short of 15, past half of it, so the lookup is asked for.
