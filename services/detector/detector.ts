@@ -6,7 +6,7 @@
  * incidents (engine/incidents.ts) and stores the state back, so adding a detector is writing
  * one of these objects and listing it in detectors/index.ts.
  */
-import type { Category, Evidence, IntelVerdict, Packet, Severity } from '../common/model.ts';
+import type { Category, Evidence, IntelVerdict, DetectorPacket, Severity } from '../common/model.ts';
 import type { DetectorConfig } from '../common/config/sections/detector.ts';
 import type { CidrSet } from './net.ts';
 import { adjustSeverity, adjustThreshold } from './intel/tiers.ts';
@@ -73,7 +73,7 @@ export interface Detector<S = unknown> {
   readonly name: string;
   enabled(config: DetectorConfig): boolean;
   /** Entity whose state this packet updates ('src:<ip>', 'v:<ip>', 'arp'), or null to skip it. */
-  keyOf(p: Packet, ctx: DetectorContext): string | null;
+  keyOf(p: DetectorPacket, ctx: DetectorContext): string | null;
   /**
    * For a packet keyOf skips: an entity whose state the packet updates only if this detector
    * already holds state for it (stored or live), never creating any. For evidence that matters
@@ -83,7 +83,7 @@ export interface Detector<S = unknown> {
    * one older than detector.allowedLatenessSeconds behind it is not stepped (never starts it
    * over), so the result stays independent of how the stream is cut into batches. Absent: none.
    */
-  presentKeyOf?(p: Packet, ctx: DetectorContext): string | null;
+  presentKeyOf?(p: DetectorPacket, ctx: DetectorContext): string | null;
   /**
    * True for a detector that judges victims: it is given only the victim copies of packets
    * (Packet.victimCopy: SYNs, echo requests and handshake completions, which the sensor also
@@ -94,7 +94,7 @@ export interface Detector<S = unknown> {
   readonly readsVictimCopies?: boolean;
   create(ctx: DetectorContext): S;
   revive(json: unknown, ctx: DetectorContext): S;
-  step(state: S, p: Packet, ctx: DetectorContext): Finding | null;
+  step(state: S, p: DetectorPacket, ctx: DetectorContext): Finding | null;
   /** True when nothing of the state is left in any window at event time nowMs (it is deleted). */
   idle(state: S, nowMs: number): boolean;
   /**
@@ -103,7 +103,7 @@ export interface Detector<S = unknown> {
    * keyed to says so, the engine keeps the packet instead of creating their states, and steps
    * it when the key's second packet comes (engine/first-packet.ts). Absent: never.
    */
-  quietFirst?(p: Packet, config: DetectorConfig): boolean;
+  quietFirst?(p: DetectorPacket, config: DetectorConfig): boolean;
 }
 
 /**
@@ -145,7 +145,7 @@ export class AddressKeys {
 const srcKeys = new AddressKeys('src:');
 
 /** 'src:<ip>': the key of most detectors' state. */
-export const srcKey = (p: Packet): string | null => (p.src ? srcKeys.of(p.src) : null);
+export const srcKey = (p: DetectorPacket): string | null => (p.src ? srcKeys.of(p.src) : null);
 
 /**
  * `${a}${separator}${b}` strings, one per pair: a detector that names a pair for every packet
@@ -236,6 +236,6 @@ export function evidence(count: number, threshold: number, baseThreshold: number
   return { count, threshold, baseThreshold, windowSeconds, unit, details };
 }
 
-export const tsMs = (p: Packet): number => p.ts / 1000;
+export const tsMs = (p: DetectorPacket): number => p.ts / 1000;
 
 export { ICMP, ICMPV6, TCP, UDP } from '../common/packet-kinds.ts';

@@ -36,7 +36,7 @@ export class StepReader {
       const m = this.incoming[this.at++];
       if (yielding) await new Promise<void>((resolve) => setImmediate(resolve));
       try {
-        const batch = await this.serde.decode('packetBatch', m.value);
+        const batch = await this.serde.decodeDetectorBatch(m.value);
         step.messages.push({ offset: m.offset, batch });
         packets += batch.packets.length;
       } catch (err) {

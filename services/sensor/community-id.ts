@@ -5,7 +5,7 @@
  * path a large share of its throughput, and consumers can derive it from the 5-tuple.
  */
 import { createHash } from 'node:crypto';
-import type { Packet } from '../common/model.ts';
+import type { DetectorPacket } from '../common/model.ts';
 
 const TCP = 6;
 const UDP = 17;
@@ -68,7 +68,7 @@ export function communityId(flow: FlowTuple, seed = 0): string | null {
 }
 
 /** Community ID of a decoded packet's flow; null for non-IP packets. */
-export function communityIdOf(p: Packet, seed = 0): string | null {
+export function communityIdOf(p: DetectorPacket, seed = 0): string | null {
   if (p.ipVersion === 0 || p.src === '' || p.dst === '' || p.protocol < 0) return null;
   const icmp = p.protocol === ICMP || p.protocol === ICMPV6;
   return communityId(

@@ -3,7 +3,7 @@
  * of packet-batch-encoder.ts: the same values avsc's generic reader returns for our own schema,
  * at a fraction of the cost (avsc reads every field through a type object and builds records
  * through generated constructors). It is the detector workers' hot path: every packet a worker
- * folds was decoded here.
+ * folds was decoded here, by decodeDetectorBatch, with only the fields the detectors read.
  *
  * It reads only what it can read exactly like avsc and hands everything else back (returns
  * null): a negative array block count (the block-size form), an invalid union index, a long
@@ -19,7 +19,7 @@
  * of the shared captures and on edge cases. If schemas/packet-batch.avsc changes, this file
  * must change with it (the test fails otherwise).
  */
-import { NO_VLANS, type ArpInfo, type DnsInfo, type Packet, type PacketBatch } from '../model.ts';
+import { NO_VLANS, type ArpInfo, type DetectorBatch, type DetectorPacket, type DnsInfo, type Packet, type PacketBatch } from '../model.ts';
 
 /** Thrown inside the decoder for input it leaves to avsc; never escapes this module. */
 const NOT_HANDLED = new Error('bytes not handled by the PacketBatch decoder');
@@ -43,6 +43,18 @@ export const packetBatchDecoderStats = { decoded: 0, fallbacks: 0 };
  * decode it (see above). Like avsc with our own schema, every byte must belong to the record.
  */
 export function decodePacketBatch(value: Buffer, offset: number): PacketBatch | null {
+  return decodeBatch(value, offset, readPacket);
+}
+
+/**
+ * decodePacketBatch for the detectors: the same checks and fallbacks, packets with only the
+ * fields they read (model.ts DetectorPacket; the others are read past).
+ */
+export function decodeDetectorBatch(value: Buffer, offset: number): DetectorBatch | null {
+  return decodeBatch(value, offset, readDetectorPacket);
+}
+
+function decodeBatch<P extends DetectorPacket>(value: Buffer, offset: number, read: () => P): { sensorId: string; sensorHost: string; batchSeq: number; packets: P[] } | null {
   buf = value;
   view = new DataView(value.buffer, value.byteOffset, value.length);
   pos = offset;
@@ -51,7 +63,7 @@ export function decodePacketBatch(value: Buffer, offset: number): PacketBatch | 
     const sensorId = readString();
     const sensorHost = readString();
     const batchSeq = readLong();
-    const packets = readPackets();
+    const packets = readPackets(read);
     if (pos !== end) throw NOT_HANDLED;
     packetBatchDecoderStats.decoded++;
     return { sensorId, sensorHost, batchSeq, packets };
@@ -67,13 +79,13 @@ export function decodePacketBatch(value: Buffer, offset: number): PacketBatch | 
 const EMPTY = Buffer.alloc(0);
 const EMPTY_VIEW = new DataView(new ArrayBuffer(0));
 
-function readPackets(): Packet[] {
+function readPackets<P>(read: () => P): P[] {
   let n = readCount();
   if (n === 0) return [];
-  const packets = new Array<Packet>(n);
+  const packets = new Array<P>(n);
   let i = 0;
   for (;;) {
-    while (n-- > 0) packets[i++] = readPacket();
+    while (n-- > 0) packets[i++] = read();
     n = readCount();
     if (n === 0) return packets;
     // avsc appends further blocks to the array it allocated for the first one.
@@ -127,6 +139,51 @@ function readPacket(): Packet {
   };
   if (pos > end) throw NOT_HANDLED;
   return p;
+}
+
+/**
+ * readPacket without the fields the detectors do not read (skipped in place, as cheaply as
+ * read), in the order keptPacket (detector/engine/first-packet.ts) builds them too: one hidden
+ * class for every packet a worker folds.
+ */
+function readDetectorPacket(): DetectorPacket {
+  const ts = readLong();
+  const length = readInt();
+  // Fields read past are checked as readPacket checks them, so both hand the same bytes to avsc.
+  readInt(); // capLength
+  readInt(); // ifIndex
+  readInt(); // linkType
+  skipString(); // srcMac
+  skipString(); // dstMac
+  readInts(); // vlanIds
+  readInt(); // etherType
+  const ipVersion = readInt();
+  const src = readString();
+  const dst = readString();
+  const protocol = readInt();
+  readInt(); // ttl
+  const ipLength = readInt();
+  const fragment = readBoolean();
+  const fragmentOffset = readInt();
+  const srcPort = readInt();
+  const dstPort = readInt();
+  const tcpFlags = readInt();
+  readLong(); // tcpSeq
+  readLong(); // tcpAck
+  readInt(); // tcpWindow
+  const payloadLength = readInt();
+  const icmpType = readInt();
+  const icmpCode = readInt();
+  const arp = readUnionBranch() ? readArp() : null;
+  const dns = readUnionBranch() ? readDns() : null;
+  if (readUnionBranch()) skipString(); // tlsSni
+  if (readUnionBranch()) skipString(); // httpHost
+  const communityId = readUnionBranch() ? readString() : null;
+  readInt(); // decodeFlags
+  const smbRpc = readUnionBranch() ? readString() : null;
+  const victimCopy = readBoolean();
+  if (pos > end) throw NOT_HANDLED;
+  return { ts, length, ipVersion, src, dst, protocol, ipLength, fragment, fragmentOffset, srcPort, dstPort, tcpFlags, payloadLength, icmpType, icmpCode, arp, dns, communityId, smbRpc, victimCopy };
 }
 
 function readArp(): ArpInfo {
@@ -236,12 +293,16 @@ const internLengths = new Uint8Array(INTERN_SLOTS);
 const internBytes = new Uint8Array(INTERN_SLOTS * INTERN_MAX_BYTES);
 const internView = new DataView(internBytes.buffer);
 
+/** readString's checks without the string. */
+function skipString(): void {
+  const len = readInt();
+  if (len < 0 || pos + len > end) throw NOT_HANDLED;
+  pos += len;
+}
+
 function readString(): string {
-  let len = buf[pos];
-  if (len < 0x80) {
-    pos++;
-    len = (len >> 1) ^ -(len & 1);
-  } else len = readLongSlow();
+  // The byte length: a long, without a range check (avsc's StringType).
+  const len = readInt();
   const start = pos;
   const stop = start + len;
   if (len < 0 || stop > end) throw NOT_HANDLED;

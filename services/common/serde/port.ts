@@ -8,7 +8,7 @@
  * Call init() once (it registers or fingerprints the schemas); then encode is synchronous so
  * the packet path never awaits per message.
  */
-import type { Alert, Heartbeat, PacketBatch } from '../model.ts';
+import type { Alert, DetectorBatch, Heartbeat, PacketBatch } from '../model.ts';
 
 export type RecordKind = 'packetBatch' | 'alert' | 'heartbeat';
 
@@ -23,4 +23,9 @@ export interface Serde {
   encode<K extends RecordKind>(kind: K, record: RecordTypes[K]): Buffer;
   /** Throws SerdeError (not retriable) for bytes that are not a record of this kind. */
   decode<K extends RecordKind>(kind: K, value: Buffer): Promise<RecordTypes[K]>;
+  /**
+   * A packetBatch as the detectors read it: the checks and errors of decode('packetBatch'),
+   * packets with only the fields the detectors read (model.ts DetectorPacket).
+   */
+  decodeDetectorBatch(value: Buffer): Promise<DetectorBatch>;
 }

@@ -6,6 +6,7 @@
 import { COMPATIBILITY, SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
 import avro from 'avsc';
 import { RegistryError, SerdeError } from '../errors.ts';
+import type { DetectorBatch } from '../model.ts';
 import type { Logger } from '../observability/logger.ts';
 import { avroType, RECORD_KINDS, schemaText } from './avro-types.ts';
 import type { RecordKind, RecordTypes, Serde } from './port.ts';
@@ -77,6 +78,15 @@ export class RegistrySerde implements Serde {
   }
 
   async decode<K extends RecordKind>(kind: K, value: Buffer): Promise<RecordTypes[K]> {
+    return decodeBody(avroType(kind), value, HEADER_LENGTH, kind, await this.resolverOf(kind, value)) as RecordTypes[K];
+  }
+
+  async decodeDetectorBatch(value: Buffer): Promise<DetectorBatch> {
+    return decodeBody(avroType('packetBatch'), value, HEADER_LENGTH, 'packetBatch', await this.resolverOf('packetBatch', value), 'detector') as DetectorBatch;
+  }
+
+  /** The resolver from the writer's schema of a framed `kind` record, undefined when it is ours (after its checks). */
+  private async resolverOf(kind: RecordKind, value: Buffer): Promise<avro.Resolver | undefined> {
     if (value.length < HEADER_LENGTH || value[0] !== 0) {
       throw new SerdeError(`${kind}: not in the schema registry wire format (expected magic byte 0 at offset 0, got ${value.length ? `0x${value[0].toString(16)}` : 'an empty message'})`);
     }
@@ -84,7 +94,7 @@ export class RegistrySerde implements Serde {
     const key = `${kind}:${id}`;
     let resolver = this.resolvers.get(key);
     if (resolver === undefined) resolver = await this.resolverFor(kind, id);
-    return decodeBody(avroType(kind), value, HEADER_LENGTH, kind, resolver ?? undefined) as RecordTypes[K];
+    return resolver ?? undefined;
   }
 
   private async resolverFor(kind: RecordKind, id: number): Promise<avro.Resolver> {

@@ -6,9 +6,9 @@
 import type avro from 'avsc';
 import { SerdeError } from '../errors.ts';
 import { avroType, RECORD_KINDS } from './avro-types.ts';
-import { decodePacketBatch } from './packet-batch-decoder.ts';
+import { decodeDetectorBatch, decodePacketBatch } from './packet-batch-decoder.ts';
 import { encodePacketBatch } from './packet-batch-encoder.ts';
-import type { PacketBatch } from '../model.ts';
+import type { DetectorBatch, PacketBatch } from '../model.ts';
 import type { RecordKind, RecordTypes, Serde } from './port.ts';
 import { rabinFingerprint } from './rabin.ts';
 
@@ -28,6 +28,15 @@ export class SingleObjectSerde implements Serde {
   }
 
   async decode<K extends RecordKind>(kind: K, value: Buffer): Promise<RecordTypes[K]> {
+    return decodeBody(avroType(kind), value, this.bodyOffset(kind, value), kind) as RecordTypes[K];
+  }
+
+  async decodeDetectorBatch(value: Buffer): Promise<DetectorBatch> {
+    return decodeBody(avroType('packetBatch'), value, this.bodyOffset('packetBatch', value), 'packetBatch', undefined, 'detector') as DetectorBatch;
+  }
+
+  /** Where the Avro body of a single-object encoded `kind` record starts (after its checks). */
+  private bodyOffset(kind: RecordKind, value: Buffer): number {
     if (value.length < HEADER_LENGTH || value[0] !== MAGIC_0 || value[1] !== MAGIC_1) {
       throw new SerdeError(`${kind}: not Avro single-object encoded (expected the bytes C3 01 at offset 0, got ${value.subarray(0, 2).toString('hex') || 'nothing'})`);
     }
@@ -35,7 +44,7 @@ export class SingleObjectSerde implements Serde {
     if (!value.subarray(2, HEADER_LENGTH).equals(expected.subarray(2))) {
       throw new SerdeError(`${kind}: schema fingerprint ${value.subarray(2, HEADER_LENGTH).toString('hex')} is not the ${kind} schema's (${expected.subarray(2).toString('hex')})`);
     }
-    return decodeBody(avroType(kind), value, HEADER_LENGTH, kind) as RecordTypes[K];
+    return HEADER_LENGTH;
   }
 
   private header(kind: RecordKind): Buffer {
@@ -85,11 +94,15 @@ function invalidRecord(type: avro.Type, record: unknown, kind: string, err: unkn
   return new SerdeError(`${kind}: record does not match its schema${paths.length ? ` at ${paths.slice(0, 3).join(', ')}` : ''}: ${(err as Error).message}`, { cause: err });
 }
 
-export function decodeBody(type: avro.Type, value: Buffer, offset: number, kind: string, resolver?: avro.Resolver): unknown {
+/**
+ * `packets`: 'detector' for decodeDetectorBatch (packets with only the fields the detectors read;
+ * a full Packet, from avsc, is one too).
+ */
+export function decodeBody(type: avro.Type, value: Buffer, offset: number, kind: string, resolver?: avro.Resolver, packets: 'all' | 'detector' = 'all'): unknown {
   // The workers' hot path has a decoder of its own for our own schema (no resolver); it hands
   // anything it does not read exactly like avsc back to avsc.
   if (kind === 'packetBatch' && resolver === undefined) {
-    const fast = decodePacketBatch(value, offset);
+    const fast = packets === 'detector' ? decodeDetectorBatch(value, offset) : decodePacketBatch(value, offset);
     if (fast !== null) return fast;
   }
   try {

@@ -8,7 +8,7 @@
  * the sensor sends all ARP to one partition (packet-router.ts ARP_KEY), so the bindings of every
  * IP and the claims of every MAC meet in one place, in capture order.
  */
-import type { Packet } from '../../common/model.ts';
+import type { DetectorPacket } from '../../common/model.ts';
 import { evidence, tsMs, type Detector, type DetectorContext, type Finding } from '../detector.ts';
 import { unknownVerdict } from '../intel/tiers.ts';
 import { BoundedMap, CountWindow, DistinctWindow } from '../windows.ts';
@@ -74,7 +74,7 @@ export const arpSpoof: Detector<State> = {
     for (const [k, w] of s.storms) if (w.idle(now)) s.storms.delete(k);
     return s.bindings.size === 0 && s.claims.size === 0 && s.storms.size === 0;
   },
-  step(s: State, p: Packet, ctx: DetectorContext): Finding | null {
+  step(s: State, p: DetectorPacket, ctx: DetectorContext): Finding | null {
     const arp = p.arp;
     if (!arp) return null;
     const cfg = ctx.config.arp;

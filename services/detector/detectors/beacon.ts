@@ -7,7 +7,7 @@
  * minIntervalSeconds (a burst of retries is brute force, not a beacon). Connection starts are
  * SYNs with a new source port (retransmissions collapse).
  */
-import type { Packet } from '../../common/model.ts';
+import type { DetectorPacket } from '../../common/model.ts';
 import { evidence, judge, PairNames, srcKey, TCP, tsMs, type Detector, type DetectorContext, type Finding } from '../detector.ts';
 import { BoundedMap } from '../windows.ts';
 import { isClientData, isSynOnly } from './probe.ts';
@@ -77,7 +77,7 @@ export const beacon: Detector<State> = {
     for (const [k, c] of s) if (stale(c, now)) s.delete(k);
     return s.size === 0;
   },
-  step(s: State, p: Packet, ctx: DetectorContext): Finding | null {
+  step(s: State, p: DetectorPacket, ctx: DetectorContext): Finding | null {
     const cfg = ctx.config.beacon;
     const key = channels.of(p.dst, p.dstPort);
     const t = tsMs(p);

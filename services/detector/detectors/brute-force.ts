@@ -4,7 +4,7 @@
  * attempt, as in the seed and the corpus labels) with its fix (SPEC D2.7): the incident is per
  * service, so an attack on SSH and one on RDP are two.
  */
-import type { Packet } from '../../common/model.ts';
+import type { DetectorPacket } from '../../common/model.ts';
 import { belowEveryThreshold, directedPairs, evidence, fallsShort, judge, srcKey, tsMs, type Detector, type DetectorContext, type Finding, type Judgement } from '../detector.ts';
 import { BoundedMap, CountWindow, DistinctWindow } from '../windows.ts';
 import { isSynOnly } from './probe.ts';
@@ -36,7 +36,7 @@ export const bruteForce: Detector<State> = {
     for (const [k, w] of s) if (w.attempts.idle(now)) s.delete(k);
     return s.size === 0;
   },
-  step(s: State, p: Packet, ctx: DetectorContext): Finding | null {
+  step(s: State, p: DetectorPacket, ctx: DetectorContext): Finding | null {
     const cfg = ctx.config.bruteForce;
     const windowMs = cfg.windowSeconds * 1000;
     const port = String(p.dstPort);
@@ -56,7 +56,7 @@ export const bruteForce: Detector<State> = {
 const newService = (windowMs: number): Service => ({ attempts: CountWindow.of(windowMs), hosts: DistinctWindow.of<string>(windowMs, 256) });
 
 /** Built apart from step(), so the getters' closure context is allocated only for a finding. */
-function finding(p: Packet, key: string, hosts: DistinctWindow<string>, n: number, j: Judgement, ctx: DetectorContext): Finding {
+function finding(p: DetectorPacket, key: string, hosts: DistinctWindow<string>, n: number, j: Judgement, ctx: DetectorContext): Finding {
   const cfg = ctx.config.bruteForce;
   const service = SERVICE[p.dstPort] ?? `port ${p.dstPort}`;
   return {

@@ -12,7 +12,7 @@
  * source in the window of SYN sources; above distributedMaxCompletedShare of marked sources the
  * SYNs are not a flood.
  */
-import type { Packet } from '../../common/model.ts';
+import type { DetectorPacket } from '../../common/model.ts';
 import { AddressKeys, belowEveryThreshold, evidence, fallsShort, judge, PairNames, TCP, tsMs, type Detector, type DetectorContext, type Finding, type Judgement } from '../detector.ts';
 import { BoundedMap, CountWindow, DistinctWindow } from '../windows.ts';
 import { completesHandshake, isEchoRequest, isSynOnly } from './probe.ts';
@@ -34,7 +34,7 @@ const victimServices = new PairNames('|');
 /** 'tcp/<port>' strings, one per port (a flood asks for the same one every packet). */
 const tcpServices: string[] = [];
 
-function serviceOf(p: Packet): string | null {
+function serviceOf(p: DetectorPacket): string | null {
   if (p.protocol === TCP) {
     const port = p.dstPort;
     if (port < 0 || port > 65535) return `tcp/${port}`;
@@ -65,7 +65,7 @@ export const distributedFlood: Detector<State> = {
     for (const [k, v] of s) if (serviceIdle(v, now)) s.delete(k);
     return s.size === 0;
   },
-  step(s: State, p: Packet, ctx: DetectorContext): Finding | null {
+  step(s: State, p: DetectorPacket, ctx: DetectorContext): Finding | null {
     const service = serviceOf(p);
     if (service === null) return null;
     const t = tsMs(p);
@@ -102,7 +102,7 @@ const newIcmpService = (ctx: DetectorContext): Service => newService(ctx.config.
 const newSynService = (ctx: DetectorContext): Service => newService(ctx.config.synFlood.windowSeconds * 1000, ctx);
 
 /** Built apart from step(), so the getters' closure context is allocated only for a finding. */
-function finding(p: Packet, v: Service, n: number, icmp: boolean, key: string, windowMs: number, base: number, j: Judgement): Finding {
+function finding(p: DetectorPacket, v: Service, n: number, icmp: boolean, key: string, windowMs: number, base: number, j: Judgement): Finding {
   return {
     category: icmp ? 'icmp_flood' : 'syn_flood',
     family: 'distributed-flood',

@@ -8,7 +8,7 @@
  * long / high-entropy names spread over many "domains" (no stable parent, as dnscat's direct
  * mode) is one too. The verdict is looked up for the registrable domain, not the full name.
  */
-import type { Packet } from '../../common/model.ts';
+import type { DetectorPacket } from '../../common/model.ts';
 import { evidence, judge, srcKey, tsMs, type Detector, type DetectorContext, type Finding, type Shortfall } from '../detector.ts';
 import { entropy, registrableDomain } from '../net.ts';
 import { BoundedMap, CountWindow, DistinctWindow } from '../windows.ts';
@@ -28,7 +28,7 @@ interface State {
 /** TXT 16, NULL 10, CNAME 5, MX 15, ANY 255, PRIVATE 65399 (dnscat), KEY/DNSKEY. */
 const TUNNEL_TYPES = new Set([16, 10, 5, 15, 255, 65399, 25, 48]);
 
-function isQuery(p: Packet): boolean {
+function isQuery(p: DetectorPacket): boolean {
   if (!p.dns || p.dns.response || !p.dns.qname) return false;
   const name = p.dns.qname.toLowerCase();
   return !name.endsWith('.arpa') && !name.endsWith('.arpa.') && !name.endsWith('.local') && !name.endsWith('.local.');
@@ -61,7 +61,7 @@ export const dnsTunnel: Detector<State> = {
     for (const [k, d] of s.domains) if (d.total.idle(now)) s.domains.delete(k);
     return s.domains.size === 0 && s.suspicious.idle(now);
   },
-  step(s: State, p: Packet, ctx: DetectorContext): Finding | null {
+  step(s: State, p: DetectorPacket, ctx: DetectorContext): Finding | null {
     const cfg = ctx.config.dnsTunnel;
     const dns = p.dns!;
     const name = dns.qname.toLowerCase().replace(/\.$/, '');

@@ -5,14 +5,14 @@
  * the verdict used is that destination's. Internal networks are configurable (RFC 1918,
  * link-local, loopback and ULA by default).
  */
-import type { Packet } from '../../common/model.ts';
+import type { DetectorPacket } from '../../common/model.ts';
 import { belowEveryThreshold, directedPairs, evidence, fallsShort, judge, srcKey, tsMs, type Detector, type DetectorContext, type Finding, type Judgement } from '../detector.ts';
 import { isMulticastOrBroadcast } from '../net.ts';
 import { BoundedMap, CountWindow } from '../windows.ts';
 
 type State = BoundedMap<CountWindow>;
 
-function outbound(p: Packet, ctx: DetectorContext): boolean {
+function outbound(p: DetectorPacket, ctx: DetectorContext): boolean {
   return p.src !== '' && p.dst !== '' && ctx.internal.has(p.src) && !ctx.internal.has(p.dst) && !isMulticastOrBroadcast(p.dst);
 }
 
@@ -29,7 +29,7 @@ export const exfiltration: Detector<State> = {
     for (const [k, w] of s) if (w.idle(now)) s.delete(k);
     return s.size === 0;
   },
-  step(s: State, p: Packet, ctx: DetectorContext): Finding | null {
+  step(s: State, p: DetectorPacket, ctx: DetectorContext): Finding | null {
     const cfg = ctx.config.exfiltration;
     const w = s.touch(p.dst, newWindow, ctx);
     w.add(tsMs(p), p.ipLength > 0 ? p.ipLength : p.length);
@@ -47,7 +47,7 @@ export const exfiltration: Detector<State> = {
  * Built apart from step(), title and evidence only if the incident emits: past the threshold
  * every packet of the transfer is a finding, and nearly all fall in the incident's cooldown.
  */
-function finding(p: Packet, key: string, bytes: number, j: Judgement, ctx: DetectorContext): Finding {
+function finding(p: DetectorPacket, key: string, bytes: number, j: Judgement, ctx: DetectorContext): Finding {
   const cfg = ctx.config.exfiltration;
   return {
     category: 'data_exfiltration',

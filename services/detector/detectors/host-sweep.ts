@@ -3,7 +3,7 @@
  * port, ICMP echo) on many hosts of one /24 (/64). Anchor: Zeek's scan.zeek address-scan
  * rule; the seeds had none (SAS counted a sweep as a SYN or ICMP flood).
  */
-import type { Packet } from '../../common/model.ts';
+import type { DetectorPacket } from '../../common/model.ts';
 import { belowEveryThreshold, evidence, fallsShort, judge, PairNames, srcKey, TCP, tsMs, type Detector, type DetectorContext, type Finding } from '../detector.ts';
 import { subnetOf } from '../net.ts';
 import { BoundedMap, DistinctWindow } from '../windows.ts';
@@ -18,7 +18,7 @@ const sweeps = new PairNames('|');
 /** The subnet of each destination (subnetOf builds a new string). */
 const subnets = new Map<string, string>();
 
-function serviceOf(p: Packet): string | null {
+function serviceOf(p: DetectorPacket): string | null {
   if (isSynOnly(p)) return services.of('tcp', p.dstPort);
   if (isEchoRequest(p)) return 'icmp-echo';
   if (isUdpProbe(p)) return services.of('udp', p.dstPort);
@@ -50,7 +50,7 @@ export const hostSweep: Detector<State> = {
     for (const [k, w] of s) if (w.idle(now)) s.delete(k);
     return s.size === 0;
   },
-  step(s: State, p: Packet, ctx: DetectorContext): Finding | null {
+  step(s: State, p: DetectorPacket, ctx: DetectorContext): Finding | null {
     const cfg = ctx.config.hostSweep;
     const service = serviceOf(p);
     if (service === null) return null;

@@ -3,7 +3,7 @@
  * 5 s, HIGH), counted per victim (a ping sweep over many hosts is host-sweep.ts) and for
  * ICMPv6 echo requests (type 128) too. Replies never count.
  */
-import type { Packet } from '../../common/model.ts';
+import type { DetectorPacket } from '../../common/model.ts';
 import { belowEveryThreshold, directedPairs, evidence, fallsShort, judge, srcKey, tsMs, type Detector, type DetectorContext, type Finding, type Judgement } from '../detector.ts';
 import { BoundedMap, CountWindow } from '../windows.ts';
 import { isEchoRequest } from './probe.ts';
@@ -21,7 +21,7 @@ export const icmpFlood: Detector<State> = {
     for (const [k, w] of s) if (w.idle(now)) s.delete(k);
     return s.size === 0;
   },
-  step(s: State, p: Packet, ctx: DetectorContext): Finding | null {
+  step(s: State, p: DetectorPacket, ctx: DetectorContext): Finding | null {
     const cfg = ctx.config.icmpFlood;
     const w = s.touch(p.dst, newWindow, ctx);
     w.add(tsMs(p));
@@ -38,7 +38,7 @@ export const icmpFlood: Detector<State> = {
 const newWindow = (ctx: DetectorContext): CountWindow => CountWindow.of(ctx.config.icmpFlood.windowSeconds * 1000);
 
 /** Built apart from step(), so the getter's closure context is allocated only for a finding. */
-function finding(p: Packet, key: string, n: number, j: Judgement, ctx: DetectorContext): Finding {
+function finding(p: DetectorPacket, key: string, n: number, j: Judgement, ctx: DetectorContext): Finding {
   const cfg = ctx.config.icmpFlood;
   return {
     category: 'icmp_flood',

@@ -15,7 +15,7 @@
  * Only sessions count (client data on an established connection): scan probes and refused
  * connections do not.
  */
-import type { Packet } from '../../common/model.ts';
+import type { DetectorPacket } from '../../common/model.ts';
 import type { DetectorConfig } from '../../common/config/sections/detector.ts';
 import { evidence, judge, srcKey, tsMs, type Detector, type DetectorContext, type Finding } from '../detector.ts';
 import { DistinctWindow } from '../windows.ts';
@@ -65,12 +65,12 @@ interface State {
 
 const knownOf = (knownPairSeconds: number): DistinctWindow<string> | null => (knownPairSeconds > 0 ? DistinctWindow.of<string>(knownPairSeconds * 1000, 1024) : null);
 
-function internalPair(p: Packet, ctx: DetectorContext): boolean {
+function internalPair(p: DetectorPacket, ctx: DetectorContext): boolean {
   return p.src !== p.dst && ctx.internal.has(p.src) && ctx.internal.has(p.dst) && !p.src.startsWith('127.') && p.src !== '::1';
 }
 
 /** A client's session packet to an admin service, or any client request that signals remote execution (RPC also runs on dynamic ports). */
-function candidate(p: Packet, ctx: DetectorContext): boolean {
+function candidate(p: DetectorPacket, ctx: DetectorContext): boolean {
   if (SERVICE[p.srcPort] !== undefined || !isClientData(p)) return false;
   return (SERVICE[p.dstPort] !== undefined || executionSignal(p.smbRpc) !== null) && internalPair(p, ctx);
 }
@@ -101,7 +101,7 @@ export const lateralMovement: Detector<State> = {
     return { recent: DistinctWindow.from<string>(j.recent), known: j.known === null ? null : DistinctWindow.from<string>(j.known) };
   },
   idle: (s, now) => s.recent.idle(now) && (s.known === null || s.known.idle(now)),
-  step(s: State, p: Packet, ctx: DetectorContext): Finding | null {
+  step(s: State, p: DetectorPacket, ctx: DetectorContext): Finding | null {
     const cfg = ctx.config.lateral;
     const t = tsMs(p);
     const signal = executionSignal(p.smbRpc);

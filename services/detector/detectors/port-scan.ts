@@ -12,7 +12,7 @@
  * completions arrive through presentKeyOf: only a source with probes in a window has this
  * state. Shares the 'probe' incident with syn-flood.ts.
  */
-import type { Packet } from '../../common/model.ts';
+import type { DetectorPacket } from '../../common/model.ts';
 import { belowEveryThreshold, evidence, fallsShort, judge, srcKey, tsMs, UDP, type Detector, type DetectorContext, type Finding, type Judgement } from '../detector.ts';
 import { BoundedMap, DistinctWindow } from '../windows.ts';
 import { completesHandshake, isTcpProbe, isUdpProbe } from './probe.ts';
@@ -32,7 +32,7 @@ export const portScan: Detector<State> = {
     for (const [k, w] of s) if (w.idle(now)) s.delete(k);
     return s.size === 0;
   },
-  step(s: State, p: Packet, ctx: DetectorContext): Finding | null {
+  step(s: State, p: DetectorPacket, ctx: DetectorContext): Finding | null {
     const cfg = ctx.config.portScan;
     if (completesHandshake(p)) {
       // A completion marks its port on that victim, if it is in the window (no entry is made).
@@ -56,7 +56,7 @@ function newPorts(ctx: DetectorContext): DistinctWindow<number> {
 }
 
 /** Built apart from step(), so the getters' closure context is allocated only for a finding. */
-function finding(p: Packet, ports: DistinctWindow<number>, n: number, j: Judgement, ctx: DetectorContext): Finding {
+function finding(p: DetectorPacket, ports: DistinctWindow<number>, n: number, j: Judgement, ctx: DetectorContext): Finding {
   const cfg = ctx.config.portScan;
   return {
     category: 'port_scan',

@@ -6,7 +6,7 @@
  * datagrams, web ports (8080/8443/8888) are out of the default list, and Tor ports belong to
  * tor.ts (one category per incident).
  */
-import type { Packet } from '../../common/model.ts';
+import type { DetectorPacket } from '../../common/model.ts';
 import { belowEveryThreshold, evidence, fallsShort, judge, srcKey, tsMs, UDP, type Detector, type DetectorContext, type Finding } from '../detector.ts';
 import { BoundedMap, CountWindow } from '../windows.ts';
 import { isClientData } from './probe.ts';
@@ -30,7 +30,7 @@ export const suspiciousPort: Detector<State> = {
     for (const [k, w] of s) if (w.idle(now)) s.delete(k);
     return s.size === 0;
   },
-  step(s: State, p: Packet, ctx: DetectorContext): Finding | null {
+  step(s: State, p: DetectorPacket, ctx: DetectorContext): Finding | null {
     const cfg = ctx.config.suspiciousPort;
     const w = s.touch(`${p.dst}:${p.dstPort}/${p.protocol}`, () => CountWindow.of(60_000));
     w.add(tsMs(p));

@@ -7,7 +7,7 @@
  * port-scan.ts, unless their rate reaches scanRateOverride per second: then the 'probe'
  * incident the scan opened is refined to syn_flood (one incident, one category).
  */
-import { TcpFlag, type Packet } from '../../common/model.ts';
+import { TcpFlag, type DetectorPacket } from '../../common/model.ts';
 import { belowEveryThreshold, evidence, fallsShort, judge, srcKey, TCP, tsMs, type Detector, type DetectorContext, type Finding, type Judgement } from '../detector.ts';
 import { BoundedMap, CountWindow, DistinctWindow } from '../windows.ts';
 import { isSynOnly } from './probe.ts';
@@ -57,7 +57,7 @@ export const synFlood: Detector<State> = {
     for (const [k, v] of s) if (victimIdle(v, now)) s.delete(k);
     return s.size === 0;
   },
-  step(s: State, p: Packet, ctx: DetectorContext): Finding | null {
+  step(s: State, p: DetectorPacket, ctx: DetectorContext): Finding | null {
     const cfg = ctx.config.synFlood;
     const t = tsMs(p);
     if (!isSynOnly(p)) {
@@ -91,7 +91,7 @@ export const synFlood: Detector<State> = {
  * Built apart from step(): the getters' closures would otherwise make V8 allocate their context
  * on every call of step(), finding or not.
  */
-function finding(p: Packet, v: Victim, syns: number, j: Judgement, ctx: DetectorContext): Finding {
+function finding(p: DetectorPacket, v: Victim, syns: number, j: Judgement, ctx: DetectorContext): Finding {
   const cfg = ctx.config.synFlood;
   const onePort = v.ports.size === 1;
   return {

@@ -4,7 +4,7 @@
  * (SPEC D2.12): the relay list makes Tor on 443 visible, and only sessions count (client
  * data on an established connection), so a port scan touching 9001 is not Tor usage.
  */
-import type { Packet } from '../../common/model.ts';
+import type { DetectorPacket } from '../../common/model.ts';
 import { evidence, judge, srcKey, type Detector, type DetectorContext, type Finding } from '../detector.ts';
 import { isClientData } from './probe.ts';
 
@@ -15,7 +15,7 @@ function torPort(ctx: DetectorContext, port: number): boolean {
   return portSet.set.has(port);
 }
 
-function viaRelay(p: Packet, ctx: DetectorContext): boolean {
+function viaRelay(p: DetectorPacket, ctx: DetectorContext): boolean {
   return !ctx.torRelays.empty && ctx.torRelays.has(p.dst);
 }
 
@@ -26,7 +26,7 @@ export const tor: Detector<Record<string, never>> = {
   create: () => ({}),
   revive: () => ({}),
   idle: () => true,
-  step(_s, p: Packet, ctx: DetectorContext): Finding | null {
+  step(_s, p: DetectorPacket, ctx: DetectorContext): Finding | null {
     const cfg = ctx.config.tor;
     const relay = viaRelay(p, ctx);
     const j = judge(ctx, p.dst, 1, cfg.severity, 1);

@@ -12,7 +12,7 @@
  * speed or on which worker runs it.
  */
 import type { Config } from '../../common/config/schema.ts';
-import type { Alert, Packet, PacketBatch } from '../../common/model.ts';
+import type { Alert, DetectorBatch, DetectorPacket } from '../../common/model.ts';
 import { StateStoreError } from '../../common/errors.ts';
 import { compareOffsets, type PartitionRef, type PartitionSnapshot, type StateStore, type StateWrite } from '../../common/state/port.ts';
 import type { Detector, DetectorContext, Finding } from '../detector.ts';
@@ -28,7 +28,7 @@ import { counter } from '../../common/observability/metrics.ts';
 
 export interface BatchMessage {
   offset: string;
-  batch: PacketBatch;
+  batch: DetectorBatch;
 }
 
 export interface BatchResult {
@@ -69,7 +69,7 @@ interface LiveBlob {
    * raw.f as a packet (the batch's own object while live: callers must not reuse packets),
    * until the key's second packet creates the states from it.
    */
-  first: Packet | null;
+  first: DetectorPacket | null;
   /** Length of the blob's JSON as last read or written (0 in a non-durable engine). */
   size: number;
 }
@@ -255,7 +255,7 @@ export class DetectionEngine {
   /** Whether each detector, by index, reads victim copies (Detector.readsVictimCopies) instead of the packets themselves. */
   private readonly readsVictimCopies: boolean[];
   /** Each detector's presentKeyOf, by index (null for most), bound once. */
-  private readonly presentKeyers: Array<((p: Packet, ctx: DetectorContext) => string | null) | null>;
+  private readonly presentKeyers: Array<((p: DetectorPacket, ctx: DetectorContext) => string | null) | null>;
   /** The incidents of the blob and the event time (ms) of the packet being stepped, for ctx.absorbed(). */
   private readonly stepping: { incidents: Record<string, Incident>; t: number } = { incidents: {}, t: 0 };
 
@@ -662,7 +662,7 @@ export class DetectionEngine {
    * move, and a packet older than allowedLateness behind it is not stepped (whether the state
    * still exists then would depend on where a step boundary fell).
    */
-  private stepPresent(d: Detector<unknown>, di: number, k: string, p: Packet, t: number, blob: LiveBlob | undefined, batchNo: number, scope: string, sensor: { id: string; host: string }, out: FoldOutput): void {
+  private stepPresent(d: Detector<unknown>, di: number, k: string, p: DetectorPacket, t: number, blob: LiveBlob | undefined, batchNo: number, scope: string, sensor: { id: string; host: string }, out: FoldOutput): void {
     if (blob === undefined || t < blob.raw.t - this.latenessMs) return;
     let state = blob.live[di];
     if (state === undefined) {
@@ -682,7 +682,7 @@ export class DetectionEngine {
     if (finding !== null) this.report(finding, p, d, k, blob, scope, sensor, out);
   }
 
-  private report(f: Finding, p: Packet, d: Detector<unknown>, k: string, blob: LiveBlob, scope: string, sensor: { id: string; host: string }, out: FoldOutput): void {
+  private report(f: Finding, p: DetectorPacket, d: Detector<unknown>, k: string, blob: LiveBlob, scope: string, sensor: { id: string; host: string }, out: FoldOutput): void {
     const silenced = this.silenced(f, p.ts / 1000);
     // The partition number, not the topic name: ids must not depend on a deployment's topic
     // prefix (nor differ between the pipeline and `analyze`).
@@ -781,7 +781,7 @@ export class DetectionEngine {
   }
 
   /** Whether every detector keyed (at keys[base + i]) to k can keep p as k's first packet. */
-  private canKeepFirst(p: Packet, keys: Array<string | null>, presentOnly: Uint8Array, base: number, k: string): boolean {
+  private canKeepFirst(p: DetectorPacket, keys: Array<string | null>, presentOnly: Uint8Array, base: number, k: string): boolean {
     if (!keepable(p)) return false;
     const detectors = this.detectors;
     for (let di = 0; di < detectors.length; di++) {

@@ -8,20 +8,31 @@
  * stepping it first: the states, and so every later alert, are the ones stepping it at once
  * gives, because a quiet first step reads nothing but the packet and the configuration.
  */
-import type { Packet } from '../../common/model.ts';
+import { DETECTOR_PACKET_FIELDS, type DetectorPacket, type Packet } from '../../common/model.ts';
 import { newPacket } from '../../sensor/decode/packet-record.ts';
 
-/** Every field of Packet but arp and dns (a packet with either is never kept: see keepable). */
+/**
+ * Where each field of a kept packet is in its stored array: every field of Packet but arp and
+ * dns, in this order. It is the layout of the blobs workers wrote before they decoded only a
+ * DetectorPacket, and it stays, so that state survives an upgrade either way; the fields a
+ * DetectorPacket lacks are stored as null.
+ */
 const FIELDS = [
   'ts', 'length', 'capLength', 'ifIndex', 'linkType', 'srcMac', 'dstMac', 'vlanIds', 'etherType', 'ipVersion', 'src', 'dst', 'protocol', 'ttl', 'ipLength',
   'fragment', 'fragmentOffset', 'srcPort', 'dstPort', 'tcpFlags', 'tcpSeq', 'tcpAck', 'tcpWindow', 'payloadLength', 'icmpType', 'icmpCode', 'tlsSni', 'httpHost',
   'communityId', 'decodeFlags', 'smbRpc', 'victimCopy',
 ] as const satisfies ReadonlyArray<keyof Packet>;
 
-/** Fails to compile when Packet gains a field that FIELDS does not keep. */
-type Unkept = Exclude<keyof Packet, (typeof FIELDS)[number] | 'arp' | 'dns'>;
-const everyFieldKept: [Unkept] extends [never] ? true : Unkept = true;
-void everyFieldKept;
+/** Fails to compile when Packet gains a field that FIELDS does not place. */
+type Unplaced = Exclude<keyof Packet, (typeof FIELDS)[number] | 'arp' | 'dns'>;
+const everyFieldPlaced: [Unplaced] extends [never] ? true : Unplaced = true;
+void everyFieldPlaced;
+
+type KeptField = Exclude<keyof DetectorPacket, 'arp' | 'dns'>;
+/** The fields a kept packet has: DetectorPacket's, but arp and dns. */
+const KEPT_FIELDS = DETECTOR_PACKET_FIELDS.filter((f): f is KeptField => f !== 'arp' && f !== 'dns');
+/** The stored index of each. */
+const KEPT = Object.fromEntries(FIELDS.map((field, i) => [field, i])) as Record<KeptField, number>;
 
 export type KeptPacket = unknown[];
 
@@ -29,17 +40,21 @@ export type KeptPacket = unknown[];
 const DEFAULTS: Packet = newPacket(0, 0, 0, 0, 0);
 
 /** Packets with nested records (ARP, DNS) are stepped at once: they are what quiet detectors never key anyway. */
-export const keepable = (p: Packet): boolean => p.arp === null && p.dns === null;
+export const keepable = (p: DetectorPacket): boolean => p.arp === null && p.dns === null;
 
-export function keepPacket(p: Packet): KeptPacket {
-  const values = new Array<unknown>(FIELDS.length);
-  for (let i = 0; i < FIELDS.length; i++) values[i] = p[FIELDS[i]];
+export function keepPacket(p: DetectorPacket): KeptPacket {
+  const values = new Array<unknown>(FIELDS.length).fill(null);
+  for (const field of KEPT_FIELDS) values[KEPT[field]] = p[field];
   return values;
 }
 
-export function keptPacket(values: KeptPacket): Packet {
-  const p: Record<string, unknown> = { arp: null, dns: null };
+/** A kept packet as the detectors read it: the fields, in the order, of a packet a worker decodes. */
+export function keptPacket(values: KeptPacket): DetectorPacket {
   // A packet kept before a field was added has fewer values: the rest take the decoders' default.
-  for (let i = 0; i < FIELDS.length; i++) p[FIELDS[i]] = i < values.length ? values[i] : DEFAULTS[FIELDS[i]];
-  return p as unknown as Packet;
+  const v = <F extends KeptField>(field: F): DetectorPacket[F] => (KEPT[field] < values.length ? values[KEPT[field]] : DEFAULTS[field]) as DetectorPacket[F];
+  return {
+    ts: v('ts'), length: v('length'), ipVersion: v('ipVersion'), src: v('src'), dst: v('dst'), protocol: v('protocol'), ipLength: v('ipLength'), fragment: v('fragment'),
+    fragmentOffset: v('fragmentOffset'), srcPort: v('srcPort'), dstPort: v('dstPort'), tcpFlags: v('tcpFlags'), payloadLength: v('payloadLength'), icmpType: v('icmpType'),
+    icmpCode: v('icmpCode'), arp: null, dns: null, communityId: v('communityId'), smbRpc: v('smbRpc'), victimCopy: v('victimCopy'),
+  };
 }

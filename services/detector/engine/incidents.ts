@@ -12,7 +12,7 @@
  * the replay speed or number of workers.
  */
 import { createHash } from 'node:crypto';
-import type { Alert, Category, IntelVerdict, Packet, Severity } from '../../common/model.ts';
+import type { Alert, Category, IntelVerdict, DetectorPacket, Severity } from '../../common/model.ts';
 import { PairNames, type Finding, type Shortfall } from '../detector.ts';
 import { adjustSeverity, adjustThreshold, severityRank, verdictSuffix } from '../intel/tiers.ts';
 import { MITRE } from '../mitre.ts';
@@ -74,7 +74,7 @@ export function incidentId(family: string, key: string, openedMs: number, partit
 export function recordFinding(
   incidents: Record<string, Incident>,
   f: Finding,
-  p: Packet,
+  p: DetectorPacket,
   detector: string,
   partitionScope: string | null,
   policy: IncidentPolicy,
@@ -189,7 +189,7 @@ export interface IncidentRecord {
  * an incident of the slot is open (a verdict revises that one: reviseOnVerdict). Returns
  * whether it was kept.
  */
-export function keepCandidate(record: IncidentRecord, f: Finding, shortfall: Shortfall, p: Packet, detector: string, partitionScope: string | null, policy: IncidentPolicy, sensor: { id: string; host: string }): boolean {
+export function keepCandidate(record: IncidentRecord, f: Finding, shortfall: Shortfall, p: DetectorPacket, detector: string, partitionScope: string | null, policy: IncidentPolicy, sensor: { id: string; host: string }): boolean {
   const slot = incidentSlot(f.family, f.key);
   const t = Math.floor(p.ts / 1000);
   const inc = record.i[slot];

@@ -88,6 +88,9 @@ describe('RegistrySerde against the real schema registry', () => {
     const decoded = await serde.decode('packetBatch', Buffer.concat([header, avro.Type.forSchema(old).toBuffer(oldBatch)]));
     expect(decoded).toEqual(batch);
     expect(decoded.packets.every((p) => p.smbRpc === null && p.victimCopy === false)).toBe(true);
+    // The detectors' decode resolves the old schema the same way (avsc then gives whole packets).
+    const forDetectors = await serde.decodeDetectorBatch(Buffer.concat([header, avro.Type.forSchema(old).toBuffer(oldBatch)]));
+    expect(forDetectors).toEqual(batch);
   });
 
   it('a PacketBatch produced with kafkajs comes back equal, and kcat sees the magic byte and schema id', async () => {
@@ -112,6 +115,9 @@ describe('RegistrySerde against the real schema registry', () => {
     });
     await consumer.disconnect();
     expect(await serde.decode('packetBatch', received)).toEqual(batch);
+    const forDetectors = await serde.decodeDetectorBatch(received);
+    expect(forDetectors.packets.map((p) => [p.ts, p.src, p.dst, p.srcPort, p.dstPort, p.tcpFlags, p.victimCopy])).toEqual(batch.packets.map((p) => [p.ts, p.src, p.dst, p.srcPort, p.dstPort, p.tcpFlags, p.victimCopy]));
+    expect(forDetectors.packets[0]).not.toHaveProperty('srcMac');
 
     // kcat: an independent client (librdkafka) reading the same topic.
     const { stdout } = await run('kcat', ['-b', services.kafkaBrokers[0], '-C', '-t', topic, '-o', 'beginning', '-c', '1', '-e', '-q', '-f', '%s'], { encoding: 'buffer', timeout: 60_000, maxBuffer: 16 << 20 });

@@ -9,9 +9,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import avro from 'avsc';
 import { describe, expect, it } from 'vitest';
-import { NO_VLANS, type Packet, type PacketBatch } from '../../../../services/common/model.ts';
+import { DETECTOR_PACKET_FIELDS, NO_VLANS, type DetectorBatch, type DetectorPacket, type Packet, type PacketBatch } from '../../../../services/common/model.ts';
 import { avroType } from '../../../../services/common/serde/avro-types.ts';
-import { decodePacketBatch, packetBatchDecoderStats } from '../../../../services/common/serde/packet-batch-decoder.ts';
+import { decodeDetectorBatch, decodePacketBatch, packetBatchDecoderStats } from '../../../../services/common/serde/packet-batch-decoder.ts';
 import { encodePacketBatch } from '../../../../services/common/serde/packet-batch-encoder.ts';
 import { SingleObjectSerde } from '../../../../services/common/serde/single-object-serde.ts';
 import { openCaptureFile } from '../../../../services/sensor/capture-source.ts';
@@ -38,6 +38,18 @@ function avscDecode(bytes: Buffer): unknown {
   return value;
 }
 
+/** A batch as decodeDetectorBatch must give it: each packet's DetectorPacket fields. */
+function detectorView(batch: PacketBatch): DetectorBatch {
+  return { ...batch, packets: batch.packets.map((p) => Object.fromEntries(DETECTOR_PACKET_FIELDS.map((f) => [f, p[f]])) as DetectorPacket) };
+}
+
+/** decodeDetectorBatch gives the full decoder's values, cut to DetectorPacket, with its fields in DETECTOR_PACKET_FIELDS order. */
+function expectDetectorView(bytes: Buffer, full: PacketBatch): void {
+  const slim = decodeDetectorBatch(bytes, 0);
+  expect(slim).toEqual(detectorView(full));
+  for (const p of slim!.packets) expect(Object.keys(p)).toEqual(DETECTOR_PACKET_FIELDS);
+}
+
 describe('PacketBatch decoder', () => {
   it('returns avsc values for every packet of every shared capture', async () => {
     const captures = manifest.files.map((f) => f.file);
@@ -53,6 +65,7 @@ describe('PacketBatch decoder', () => {
           const ours = decodePacketBatch(bytes, 0);
           expect(ours, `${file} at ${start}`).not.toBeNull();
           expect(ours).toEqual(avscDecode(bytes));
+          expectDetectorView(bytes, ours!);
           checked += ours!.packets.length;
         }
       }
@@ -93,6 +106,7 @@ describe('PacketBatch decoder', () => {
       expect(ours).not.toBeNull();
       expect(ours).toEqual(avscDecode(bytes));
       expect(ours).toEqual(batch);
+      expectDetectorView(bytes, batch);
     }
     // Invalid UTF-8 decodes to the same replacement characters as avsc's.
     const bad = type.toBuffer(batchOf([packet({ src: 'AAAA' })]));
@@ -147,6 +161,33 @@ describe('PacketBatch decoder', () => {
     expect(packetBatchDecoderStats.fallbacks - before).toBe(bytes.length - 1 + 3);
   });
 
+  it('for the detectors, reads past the fields they do not read with the same checks: the same bytes go to avsc', () => {
+    const batch = batchOf([packet({ src: '10.0.0.1', srcMac: '02:00:00:00:00:01', vlanIds: [5], tlsSni: 'x.example', httpHost: 'y.example', tcpSeq: 2 ** 40 }), packet({ src: '10.0.0.2' })]);
+    const bytes = type.toBuffer(batch);
+    for (let cut = 1; cut < bytes.length; cut++) expect(decodeDetectorBatch(bytes.subarray(0, cut), 0), `cut at ${cut}`).toBeNull();
+    expect(decodeDetectorBatch(Buffer.concat([bytes, Buffer.from([0])]), 0)).toBeNull();
+    // A skipped long beyond avsc's safe range (tcpSeq, whose encoding is found by its value) is left to avsc too.
+    const seq = avro.Type.forSchema('long').toBuffer(2 ** 40);
+    const at = bytes.indexOf(seq);
+    expect(at).toBeGreaterThan(0);
+    const huge = Buffer.concat([bytes.subarray(0, at), Buffer.from([0xfe, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f]), bytes.subarray(at + seq.length)]);
+    expect(decodePacketBatch(huge, 0)).toBeNull();
+    expect(decodeDetectorBatch(huge, 0)).toBeNull();
+    // A skipped string (srcMac) whose length runs past the end...
+    const mac = Buffer.concat([Buffer.from([2 * 17]), Buffer.from('02:00:00:00:00:01')]);
+    const macAt = bytes.indexOf(mac);
+    expect(macAt).toBeGreaterThan(0);
+    const longMac = Buffer.from(bytes);
+    longMac[macAt] = 2 * 120;
+    expect(decodePacketBatch(longMac, 0)).toBeNull();
+    expect(decodeDetectorBatch(longMac, 0)).toBeNull();
+    // ... or is negative.
+    longMac[macAt] = 3;
+    expect(decodePacketBatch(longMac, 0)).toBeNull();
+    expect(decodeDetectorBatch(longMac, 0)).toBeNull();
+    expect(decodeDetectorBatch(bytes, 0)).toEqual(detectorView(batch));
+  });
+
   it('is what both serdes use for packetBatch; anything it leaves goes through avsc with its errors', async () => {
     const serde = new SingleObjectSerde();
     await serde.init();
@@ -155,6 +196,10 @@ describe('PacketBatch decoder', () => {
     expect(await serde.decode('packetBatch', serde.encode('packetBatch', batch))).toEqual(batch);
     expect(packetBatchDecoderStats.decoded).toBe(before + 1);
     const framed = serde.encode('packetBatch', batch);
+    expect(await serde.decodeDetectorBatch(framed)).toEqual(detectorView(batch));
+    expect(packetBatchDecoderStats.decoded).toBe(before + 2);
+    await expect(serde.decodeDetectorBatch(framed.subarray(0, -3))).rejects.toThrow(/NS_ERR_SERDE|does not decode/);
+    await expect(serde.decodeDetectorBatch(Buffer.from('not a batch'))).rejects.toThrow(/packetBatch: not Avro single-object encoded/);
     await expect(serde.decode('packetBatch', framed.subarray(0, -3))).rejects.toThrow(/NS_ERR_SERDE|does not decode/);
     await expect(serde.decode('packetBatch', Buffer.concat([framed, Buffer.from([0])]))).rejects.toThrow(/bytes left after the record/);
   });
