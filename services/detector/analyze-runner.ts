@@ -5,11 +5,11 @@
  * so the alerts are the ones the distributed pipeline gives for the same capture.
  */
 import type { Config } from '../common/config/schema.ts';
-import type { Alert, Packet } from '../common/model.ts';
+import type { Alert, DetectorPacket, Packet } from '../common/model.ts';
 import { MemoryStore } from '../common/state/memory-store.ts';
 import { openCaptureFile } from '../sensor/capture-source.ts';
 import { DetectionEngine } from './engine/engine.ts';
-import { victimCopyOf } from '../sensor/decode/packet-record.ts';
+import { detectorPacketOf } from '../sensor/decode/packet-record.ts';
 import { PacketRouter } from '../sensor/packet-router.ts';
 
 export interface AnalyzeProgress {
@@ -47,7 +47,17 @@ export const analyzeStoreMaxKeys = (cacheMaxKeys: number): number => Math.max(4 
 
 export class PacketAnalyzer {
   private readonly engine: DetectionEngine;
-  private readonly pending: Packet[][];
+  /** Each partition's next batch, as the detectors read packets (a worker decodes them so too). */
+  private readonly pending: DetectorPacket[][];
+  /** Full batches in the order they filled, for flushReady(). */
+  private readonly ready: Array<{ part: number; packets: DetectorPacket[] }> = [];
+  /**
+   * Batch arrays folded and emptied, for the next batches: the engine keeps no reference to a
+   * batch's array once it returns (only to some packets: a new key's first one), and a new
+   * array per batch, grown push by push, was 5 % of what analyze allocated.
+   */
+  private readonly spare: DetectorPacket[][] = [];
+  private readonly batchSize: number;
   private readonly offsets: number[];
   private readonly latest = new Map<string, Alert>();
   /** The sensor's partitioning, victim copies included. */
@@ -56,7 +66,7 @@ export class PacketAnalyzer {
   packets = 0;
 
   constructor(
-    private readonly config: Readonly<Config>,
+    config: Readonly<Config>,
     private readonly options: AnalyzeOptions = {},
     readonly store = new MemoryStore({ maxKeys: analyzeStoreMaxKeys(config.detector.analyzeCacheMaxKeys) }),
   ) {
@@ -71,29 +81,46 @@ export class PacketAnalyzer {
     this.router = new PacketRouter(n, 200_000);
     this.pending = Array.from({ length: n }, () => []);
     this.offsets = Array.from({ length: n }, () => -1);
+    this.batchSize = options.batchSize ?? config.sensor.batchMaxPackets;
   }
 
   async push(packets: Packet[]): Promise<void> {
-    const size = this.options.batchSize ?? this.config.sensor.batchMaxPackets;
-    const router = this.router;
-    for (const p of packets) {
-      // The sensor's partitioning and victim copies (sensor/packet-router.ts).
-      const part = router.partitionOf(p);
-      const queue = this.pending[part];
-      queue.push(p);
-      if (queue.length >= size) await this.flush(part);
-      const victimPart = router.victimPartitionOf(p);
-      if (victimPart >= 0) {
-        const victimQueue = this.pending[victimPart];
-        victimQueue.push(victimCopyOf(p));
-        if (victimQueue.length >= size) await this.flush(victimPart);
-      }
-    }
-    this.packets += packets.length;
+    for (const p of packets) this.route(p);
+    await this.flushReady();
+  }
+
+  /**
+   * Partitions p as the sensor does, with its victim copy (sensor/packet-router.ts), and keeps
+   * the fields the detectors read: p itself may be reused once this returns. A batch that
+   * fills waits for flushReady(), which folds the batches in the order they filled, so the
+   * engine sees the batches, and gives the alerts, of a flush at every fill.
+   */
+  route(p: Packet): void {
+    const part = this.router.partitionOf(p);
+    this.add(part, detectorPacketOf(p, p.victimCopy));
+    const victimPart = this.router.victimPartitionOf(p);
+    if (victimPart >= 0) this.add(victimPart, detectorPacketOf(p, true));
+    this.packets++;
+  }
+
+  async flushReady(): Promise<void> {
+    for (let i = 0; i < this.ready.length; i++) await this.flush(this.ready[i].part, this.ready[i].packets);
+    this.ready.length = 0;
   }
 
   async finish(): Promise<void> {
-    for (let part = 0; part < this.pending.length; part++) if (this.pending[part].length > 0) await this.flush(part);
+    await this.flushReady();
+    for (let part = 0; part < this.pending.length; part++) {
+      if (this.pending[part].length > 0) await this.flush(part, this.pending[part]);
+    }
+  }
+
+  private add(part: number, p: DetectorPacket): void {
+    const queue = this.pending[part];
+    queue.push(p);
+    if (queue.length < this.batchSize) return;
+    this.ready.push({ part, packets: queue });
+    this.pending[part] = this.spare.pop() ?? [];
   }
 
   /** State blobs held live in memory (at most detector.analyzeCacheMaxKeys, or one per partition if that is fewer). */
@@ -105,15 +132,12 @@ export class PacketAnalyzer {
     return [...this.latest.values()].sort((a, b) => a.firstSeen - b.firstSeen || (a.id < b.id ? -1 : 1));
   }
 
-  private async flush(part: number): Promise<void> {
-    const packets = this.pending[part];
+  private async flush(part: number, packets: DetectorPacket[]): Promise<void> {
     this.offsets[part] += 1;
     const batch = { sensorId: this.options.sensorId ?? 'analyze', sensorHost: this.options.sensorHost ?? '', batchSeq: this.offsets[part], packets };
     const result = await this.engine.process(part, [{ offset: String(this.offsets[part]), batch }]);
-    // The engine keeps no reference to a batch's array once it returns (only to some packets:
-    // a new key's first one), so the array is reused (a new one per batch, grown push by push,
-    // was 5 % of what analyze allocated). Packets themselves must not be reused.
     packets.length = 0;
+    if (packets !== this.pending[part]) this.spare.push(packets);
     for (const alert of result.alerts) {
       this.alerts.push(alert);
       const prev = this.latest.get(alert.id);
@@ -126,12 +150,25 @@ export class PacketAnalyzer {
 export async function analyzeFiles(config: Readonly<Config>, files: string[], options: AnalyzeOptions = {}): Promise<AnalyzeSummary> {
   const started = process.hrtime.bigint();
   const analyzer = new PacketAnalyzer(config, options);
-  for (const file of files) {
-    const capture = await openCaptureFile(file);
-    for await (const packets of capture) {
-      await analyzer.push(packets);
-      options.onProgress?.({ file, bytesRead: capture.bytesRead, size: capture.size, packets: analyzer.packets });
+  const route = (p: Packet) => analyzer.route(p);
+  try {
+    for (const file of files) {
+      const capture = await openCaptureFile(file);
+      try {
+        // One reused Packet decoded into, the detectors' fields copied out of it (route).
+        while (await capture.readChunkInto(route)) {
+          await analyzer.flushReady();
+          options.onProgress?.({ file, bytesRead: capture.bytesRead, size: capture.size, packets: analyzer.packets });
+        }
+      } finally {
+        await capture.close();
+      }
     }
+  } catch (err) {
+    // A damaged file ends the run with its error, after the alerts of every packet before the
+    // damage, the batches not yet full too.
+    await analyzer.finish();
+    throw err;
   }
   await analyzer.finish();
   return { packets: analyzer.packets, alerts: analyzer.alerts, incidents: analyzer.incidents, seconds: Number(process.hrtime.bigint() - started) / 1e9 };

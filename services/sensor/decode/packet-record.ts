@@ -2,7 +2,7 @@
  * The one place a Packet object is created, with every field in the schema's order so that
  * all packets share one hidden class (the decoders and the Avro encoder stay monomorphic).
  */
-import { NO_VLANS, type Packet } from '../../common/model.ts';
+import { NO_VLANS, type DetectorPacket, type Packet } from '../../common/model.ts';
 
 export function newPacket(linkType: number, length: number, capLength: number, ts: number, ifIndex: number): Packet {
   return {
@@ -82,6 +82,35 @@ export function resetPacket(p: Packet, linkType: number, length: number, capLeng
   p.decodeFlags = 0;
   p.smbRpc = null;
   p.victimCopy = false;
+}
+
+/**
+ * p's fields that the detectors read (model.ts DetectorPacket), as one literal in the order a
+ * worker decodes them; `victimCopy` true for a victim copy of p.
+ */
+export function detectorPacketOf(p: DetectorPacket, victimCopy: boolean): DetectorPacket {
+  return {
+    ts: p.ts,
+    length: p.length,
+    ipVersion: p.ipVersion,
+    src: p.src,
+    dst: p.dst,
+    protocol: p.protocol,
+    ipLength: p.ipLength,
+    fragment: p.fragment,
+    fragmentOffset: p.fragmentOffset,
+    srcPort: p.srcPort,
+    dstPort: p.dstPort,
+    tcpFlags: p.tcpFlags,
+    payloadLength: p.payloadLength,
+    icmpType: p.icmpType,
+    icmpCode: p.icmpCode,
+    arp: p.arp,
+    dns: p.dns,
+    communityId: p.communityId,
+    smbRpc: p.smbRpc,
+    victimCopy,
+  };
 }
 
 /**

@@ -1,5 +1,7 @@
-/** `netsentinel analyze` as a user runs it: what it says about VirusTotal. */
+/** `netsentinel analyze` as a user runs it: what it says about VirusTotal, and a damaged capture. */
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -7,8 +9,8 @@ import { describe, expect, it } from 'vitest';
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const capture = path.resolve(repoRoot, '../shared/pcaps/portscan/nmap_xmas_scan_evilfingers.pcap');
 
-function analyze(env: Record<string, string>) {
-  const run = spawnSync(process.execPath, ['bin/netsentinel.js', 'analyze', capture], { cwd: repoRoot, encoding: 'utf8', timeout: 120_000, env: { ...process.env, VIRUSTOTAL_API_KEY: '', ...env } });
+function analyze(env: Record<string, string>, file = capture) {
+  const run = spawnSync(process.execPath, ['bin/netsentinel.js', 'analyze', file], { cwd: repoRoot, encoding: 'utf8', timeout: 120_000, env: { ...process.env, VIRUSTOTAL_API_KEY: '', ...env } });
   const alerts = run.stdout
     .split('\n')
     .filter(Boolean)
@@ -27,5 +29,24 @@ describe('netsentinel analyze and VirusTotal', () => {
     expect(without.status).toBe(0);
     expect(without.stderr).not.toContain('VirusTotal');
     expect(without.alerts.map((a) => [a.src, a.intel.verdict])).toEqual([['192.168.1.10', 'CLEAN']]);
+  });
+});
+
+describe('netsentinel analyze of a damaged capture', () => {
+  it('gives the alerts of every packet before the damage, then names it and exits 1', () => {
+    // The scan's first 80 %: cut inside a record header, with its probes still in one partly
+    // filled batch (a partition's batch is folded when full, or at the end).
+    const dir = mkdtempSync(path.join(tmpdir(), 'ns-analyze-'));
+    try {
+      const whole = readFileSync(capture);
+      const cut = path.join(dir, 'cut.pcap');
+      writeFileSync(cut, whole.subarray(0, Math.floor(whole.length * 0.8)));
+      const run = analyze({}, cut);
+      expect(run.status).toBe(1);
+      expect(run.stderr).toMatch(/NS_ERR_CAPTURE_FILE: .*cut\.pcap: truncated record header at byte \d+/);
+      expect(run.alerts.map((a) => a.src)).toEqual(['192.168.1.10']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
