@@ -7,31 +7,22 @@
 import type { Packet } from '../services/common/model.ts';
 import type { Serde } from '../services/common/serde/port.ts';
 import { victimCopyOf } from '../services/sensor/decode/packet-record.ts';
-import { PacketRouter } from '../services/sensor/packet-router.ts';
 import { openCaptureFile } from '../services/sensor/capture-source.ts';
+import { PartitionBatches, type PartitionBatch } from '../services/sensor/partition-batches.ts';
 
 export async function captureMessages(file: string, partitions: number, serde: Serde, messagePackets = 2000): Promise<{ messages: Buffer[][]; packets: number }> {
   const messages: Buffer[][] = Array.from({ length: partitions }, () => []);
-  const pending: Packet[][] = Array.from({ length: partitions }, () => []);
-  const encode = (part: number): void => {
-    messages[part].push(serde.encode('packetBatch', { sensorId: 'bench', sensorHost: 'bench', batchSeq: messages[part].length, packets: pending[part] }));
-    pending[part] = [];
+  const batches = new PartitionBatches<Packet>(partitions, messagePackets, (p, victimCopy) => (victimCopy ? victimCopyOf(p) : p));
+  const encode = ({ partition, packets }: PartitionBatch<Packet>): void => {
+    messages[partition].push(serde.encode('packetBatch', { sensorId: 'bench', sensorHost: 'bench', batchSeq: messages[partition].length, packets }));
   };
   let packets = 0;
-  const router = new PacketRouter(partitions);
   for await (const chunk of await openCaptureFile(file)) {
     for (const p of chunk) {
       packets++;
-      const part = router.partitionOf(p);
-      pending[part].push(p);
-      if (pending[part].length >= messagePackets) encode(part);
-      const victimPart = router.victimPartitionOf(p);
-      if (victimPart >= 0) {
-        pending[victimPart].push(victimCopyOf(p));
-        if (pending[victimPart].length >= messagePackets) encode(victimPart);
-      }
+      batches.add(p).forEach(encode);
     }
   }
-  for (let part = 0; part < partitions; part++) if (pending[part].length > 0) encode(part);
+  batches.rest().forEach(encode);
   return { messages, packets };
 }

@@ -19,7 +19,7 @@ import { TcpFlag, type Packet } from '../services/common/model.ts';
 import { createRedisStore } from '../services/common/state/redis-store.ts';
 import { DetectionEngine } from '../services/detector/engine/engine.ts';
 import { victimCopyOf } from '../services/sensor/decode/packet-record.ts';
-import { PacketRouter } from '../services/sensor/packet-router.ts';
+import { PartitionBatches, type PartitionBatch } from '../services/sensor/partition-batches.ts';
 import { rerunInHeapCappedThread } from './heap-capped-thread.ts';
 
 if (isMainThread && process.argv.includes('--thread')) await rerunInHeapCappedThread(import.meta.url);
@@ -58,31 +58,22 @@ function packetsOf(h: number, t: number): Packet[] {
 let peak = 0;
 const sample = () => (peak = Math.max(peak, process.memoryUsage().rss));
 const sampler = setInterval(sample, 50);
-const pending: Packet[][] = Array.from({ length: PARTITIONS }, () => []);
 const offsets = new Array<number>(PARTITIONS).fill(0);
 let packets = 0;
 const started = Date.now();
-async function flush(part: number): Promise<void> {
-  const batch = { sensorId: 'bench', sensorHost: 'bench', batchSeq: offsets[part], packets: pending[part] };
-  pending[part] = [];
-  await engine.process(part, [{ offset: String(offsets[part]++), batch }]);
+async function flush({ partition, packets }: PartitionBatch<Packet>): Promise<void> {
+  const batch = { sensorId: 'bench', sensorHost: 'bench', batchSeq: offsets[partition], packets };
+  await engine.process(partition, [{ offset: String(offsets[partition]++), batch }]);
 }
-const router = new PacketRouter(PARTITIONS);
+const batches = new PartitionBatches<Packet>(PARTITIONS, 2000, (p, victimCopy) => (victimCopy ? victimCopyOf(p) : p));
 for (let h = 0; h < hosts; h++) {
   // Hosts spread over 100 s of event time: all of them stay inside the detectors' windows.
   for (const p of packetsOf(h, T0 + Math.floor((h / hosts) * 100_000))) {
-    const part = router.partitionOf(p);
-    pending[part].push(p);
     packets++;
-    if (pending[part].length >= 2000) await flush(part);
-    const victimPart = router.victimPartitionOf(p);
-    if (victimPart >= 0) {
-      pending[victimPart].push(victimCopyOf(p));
-      if (pending[victimPart].length >= 2000) await flush(victimPart);
-    }
+    for (const batch of batches.add(p)) await flush(batch);
   }
 }
-for (let part = 0; part < PARTITIONS; part++) if (pending[part].length > 0) await flush(part);
+for (const batch of batches.rest()) await flush(batch);
 const seconds = (Date.now() - started) / 1000;
 sample();
 // Retained memory, without the garbage V8 had not collected yet (run with --expose-gc).

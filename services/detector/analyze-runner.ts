@@ -10,7 +10,7 @@ import { MemoryStore } from '../common/state/memory-store.ts';
 import { openCaptureFile } from '../sensor/capture-source.ts';
 import { DetectionEngine } from './engine/engine.ts';
 import { detectorPacketOf } from '../sensor/decode/packet-record.ts';
-import { PacketRouter } from '../sensor/packet-router.ts';
+import { PartitionBatches, type PartitionBatch } from '../sensor/partition-batches.ts';
 
 export interface AnalyzeProgress {
   file: string;
@@ -47,21 +47,15 @@ export const analyzeStoreMaxKeys = (cacheMaxKeys: number): number => Math.max(4 
 
 export class PacketAnalyzer {
   private readonly engine: DetectionEngine;
-  /** Each partition's next batch, as the detectors read packets (a worker decodes them so too). */
-  private readonly pending: DetectorPacket[][];
-  /** Full batches in the order they filled, for flushReady(). */
-  private readonly ready: Array<{ part: number; packets: DetectorPacket[] }> = [];
   /**
-   * Batch arrays folded and emptied, for the next batches: the engine keeps no reference to a
-   * batch's array once it returns (only to some packets: a new key's first one), and a new
-   * array per batch, grown push by push, was 5 % of what analyze allocated.
+   * The sensor's partitioning, victim copies included, into batches of the packets' fields
+   * the detectors read (a worker decodes them so too; a Packet routed may then be reused).
    */
-  private readonly spare: DetectorPacket[][] = [];
-  private readonly batchSize: number;
+  private readonly batches: PartitionBatches<DetectorPacket>;
+  /** Batches that filled, in that order, for flushReady(). */
+  private readonly ready: Array<PartitionBatch<DetectorPacket>> = [];
   private readonly offsets: number[];
   private readonly latest = new Map<string, Alert>();
-  /** The sensor's partitioning, victim copies included. */
-  private readonly router: PacketRouter;
   readonly alerts: Alert[] = [];
   packets = 0;
 
@@ -78,10 +72,8 @@ export class PacketAnalyzer {
       partitions: config.detector.partitions,
     });
     const n = config.detector.partitions;
-    this.router = new PacketRouter(n, 200_000);
-    this.pending = Array.from({ length: n }, () => []);
+    this.batches = new PartitionBatches(n, options.batchSize ?? config.sensor.batchMaxPackets, detectorPacketOf, 200_000);
     this.offsets = Array.from({ length: n }, () => -1);
-    this.batchSize = options.batchSize ?? config.sensor.batchMaxPackets;
   }
 
   async push(packets: Packet[]): Promise<void> {
@@ -90,37 +82,24 @@ export class PacketAnalyzer {
   }
 
   /**
-   * Partitions p as the sensor does, with its victim copy (sensor/packet-router.ts), and keeps
-   * the fields the detectors read: p itself may be reused once this returns. A batch that
-   * fills waits for flushReady(), which folds the batches in the order they filled, so the
-   * engine sees the batches, and gives the alerts, of a flush at every fill.
+   * Adds p to its partition's batch (and its victim copy to its destination's): p may be reused
+   * once this returns. A batch that fills waits for flushReady(), which folds the batches in
+   * the order they filled: the engine sees the batches, and gives the alerts, of a flush at
+   * every fill.
    */
   route(p: Packet): void {
-    const part = this.router.partitionOf(p);
-    this.add(part, detectorPacketOf(p, p.victimCopy));
-    const victimPart = this.router.victimPartitionOf(p);
-    if (victimPart >= 0) this.add(victimPart, detectorPacketOf(p, true));
+    for (const batch of this.batches.add(p)) this.ready.push(batch);
     this.packets++;
   }
 
   async flushReady(): Promise<void> {
-    for (let i = 0; i < this.ready.length; i++) await this.flush(this.ready[i].part, this.ready[i].packets);
+    for (let i = 0; i < this.ready.length; i++) await this.flush(this.ready[i]);
     this.ready.length = 0;
   }
 
   async finish(): Promise<void> {
     await this.flushReady();
-    for (let part = 0; part < this.pending.length; part++) {
-      if (this.pending[part].length > 0) await this.flush(part, this.pending[part]);
-    }
-  }
-
-  private add(part: number, p: DetectorPacket): void {
-    const queue = this.pending[part];
-    queue.push(p);
-    if (queue.length < this.batchSize) return;
-    this.ready.push({ part, packets: queue });
-    this.pending[part] = this.spare.pop() ?? [];
+    for (const batch of this.batches.rest()) await this.flush(batch);
   }
 
   /** State blobs held live in memory (at most detector.analyzeCacheMaxKeys, or one per partition if that is fewer). */
@@ -132,12 +111,13 @@ export class PacketAnalyzer {
     return [...this.latest.values()].sort((a, b) => a.firstSeen - b.firstSeen || (a.id < b.id ? -1 : 1));
   }
 
-  private async flush(part: number, packets: DetectorPacket[]): Promise<void> {
-    this.offsets[part] += 1;
-    const batch = { sensorId: this.options.sensorId ?? 'analyze', sensorHost: this.options.sensorHost ?? '', batchSeq: this.offsets[part], packets };
-    const result = await this.engine.process(part, [{ offset: String(this.offsets[part]), batch }]);
-    packets.length = 0;
-    if (packets !== this.pending[part]) this.spare.push(packets);
+  private async flush({ partition, packets }: PartitionBatch<DetectorPacket>): Promise<void> {
+    this.offsets[partition] += 1;
+    const batch = { sensorId: this.options.sensorId ?? 'analyze', sensorHost: this.options.sensorHost ?? '', batchSeq: this.offsets[partition], packets };
+    const result = await this.engine.process(partition, [{ offset: String(this.offsets[partition]), batch }]);
+    // The engine keeps no reference to a batch's array once it returns (only to some packets:
+    // a new key's first one).
+    this.batches.reuse(packets);
     for (const alert of result.alerts) {
       this.alerts.push(alert);
       const prev = this.latest.get(alert.id);
