@@ -142,9 +142,9 @@ function readPacket(): Packet {
 }
 
 /**
- * readPacket without the fields the detectors do not read (skipped in place, as cheaply as
- * read), in the order keptPacket (detector/engine/first-packet.ts) builds them too: one hidden
- * class for every packet a worker folds.
+ * readPacket without the fields the detectors do not read (read past, not kept), the others in
+ * the order keptPacket (detector/engine/first-packet.ts) builds them too: one hidden class for
+ * every packet a worker folds.
  */
 function readDetectorPacket(): DetectorPacket {
   const ts = readLong();
