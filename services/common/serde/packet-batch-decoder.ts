@@ -54,7 +54,7 @@ export function decodeDetectorBatch(value: Buffer, offset: number): DetectorBatc
   return decodeBatch(value, offset, readDetectorPacket);
 }
 
-function decodeBatch<P extends DetectorPacket>(value: Buffer, offset: number, read: () => P): { sensorId: string; sensorHost: string; batchSeq: number; packets: P[] } | null {
+function decodeBatch<P extends DetectorPacket>(value: Buffer, offset: number, read: () => P): (Omit<PacketBatch, 'packets'> & { packets: P[] }) | null {
   buf = value;
   view = new DataView(value.buffer, value.byteOffset, value.length);
   pos = offset;
