@@ -6,12 +6,10 @@
  * of what the last full collection kept, and picks that factor from the heap's maximum size
  * (about ×1.4 at 384 MB against ×4 for Node's default heap on this kind of machine), tuned for
  * small devices. Under the cap the worker ran several times as many full collections as on the
- * main thread: alone on the benchmark capture 103 k packets/s at V8's factor, 155 k at ×2, for
- * 50 MB more peak RSS. detector.heapGrowingPercent is now 300 (×4, V8's factor for a heap of
- * 2 GB and more): 9 full collections of the benchmark capture instead of 15 or 16 at ×2, with
- * the same peak RSS within the noise; the cap still bounds the heap (docs/performance.md). It
- * is a V8 flag, so it applies to every isolate of the process; the main thread of
- * `netsentinel detector` holds next to nothing.
+ * main thread: alone on the benchmark capture 103 k packets/s at V8's factor, 155 k at ×2
+ * (detector.heapGrowingPercent = 100), for 50 MB more peak RSS; the cap still bounds the heap
+ * (docs/performance.md). It is a V8 flag, so it applies to every isolate of the process; the
+ * main thread of `netsentinel detector` holds next to nothing.
  */
 import { setFlagsFromString } from 'node:v8';
 import type { ResourceLimits } from 'node:worker_threads';
