@@ -102,12 +102,13 @@ export interface Packet {
 /**
  * The fields of a Packet that the detectors and their engine read. A worker decodes only these
  * (serde/packet-batch-decoder.ts): a step holds its packets from their decoding to its commit,
- * and objects of 20 fields instead of 34 cost the garbage collector less. A Packet is one too
- * (`analyze` folds the sensor's packets as they are).
+ * and objects of 20 fields instead of 34 cost the garbage collector less; the decoder, `analyze`
+ * and a revived first packet build them as a PackedPacket (common/packed-packet.ts), whose small
+ * fields share four words. A Packet is one too.
  */
 export type DetectorPacket = Pick<Packet, (typeof DETECTOR_PACKET_FIELDS)[number]>;
 
-/** DetectorPacket's fields, in the order its objects have them (one hidden class). */
+/** DetectorPacket's fields, in the order a plain DetectorPacket object has them (one hidden class). */
 export const DETECTOR_PACKET_FIELDS = [
   'ts', 'length', 'ipVersion', 'src', 'dst', 'protocol', 'ipLength', 'fragment', 'fragmentOffset', 'srcPort', 'dstPort', 'tcpFlags', 'payloadLength', 'icmpType', 'icmpCode',
   'arp', 'dns', 'communityId', 'smbRpc', 'victimCopy',

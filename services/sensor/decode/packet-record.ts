@@ -3,6 +3,7 @@
  * all packets share one hidden class (the decoders and the Avro encoder stay monomorphic).
  */
 import { NO_VLANS, type DetectorPacket, type Packet } from '../../common/model.ts';
+import { packedPacket } from '../../common/packed-packet.ts';
 
 export function newPacket(linkType: number, length: number, capLength: number, ts: number, ifIndex: number): Packet {
   return {
@@ -89,6 +90,8 @@ export function resetPacket(p: Packet, linkType: number, length: number, capLeng
  * worker decodes them; `victimCopy` true for a victim copy of p.
  */
 export function detectorPacketOf(p: DetectorPacket, victimCopy: boolean): DetectorPacket {
+  const packed = packedPacket(p.ts, p.length, p.ipVersion, p.src, p.dst, p.protocol, p.ipLength, p.fragment, p.fragmentOffset, p.srcPort, p.dstPort, p.tcpFlags, p.payloadLength, p.icmpType, p.icmpCode, p.arp, p.dns, p.communityId, p.smbRpc, victimCopy);
+  if (packed !== null) return packed;
   return {
     ts: p.ts,
     length: p.length,

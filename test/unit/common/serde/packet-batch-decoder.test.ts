@@ -9,13 +9,15 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import avro from 'avsc';
 import { describe, expect, it } from 'vitest';
-import { DETECTOR_PACKET_FIELDS, NO_VLANS, type DetectorBatch, type DetectorPacket, type Packet, type PacketBatch } from '../../../../services/common/model.ts';
+import { NO_VLANS, type Packet, type PacketBatch } from '../../../../services/common/model.ts';
+import { PackedPacket } from '../../../../services/common/packed-packet.ts';
 import { avroType } from '../../../../services/common/serde/avro-types.ts';
 import { decodeDetectorBatch, decodePacketBatch, packetBatchDecoderStats } from '../../../../services/common/serde/packet-batch-decoder.ts';
 import { encodePacketBatch } from '../../../../services/common/serde/packet-batch-encoder.ts';
 import { SingleObjectSerde } from '../../../../services/common/serde/single-object-serde.ts';
 import { openCaptureFile } from '../../../../services/sensor/capture-source.ts';
 import { newPacket } from '../../../../services/sensor/decode/packet-record.ts';
+import { detectorBatchFields } from '../../../support/detector-fields.ts';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../..');
 const pcapDir = path.resolve(repoRoot, '../shared/pcaps');
@@ -38,16 +40,15 @@ function avscDecode(bytes: Buffer): unknown {
   return value;
 }
 
-/** A batch as decodeDetectorBatch must give it: each packet's DetectorPacket fields. */
-function detectorView(batch: PacketBatch): DetectorBatch {
-  return { ...batch, packets: batch.packets.map((p) => Object.fromEntries(DETECTOR_PACKET_FIELDS.map((f) => [f, p[f]])) as DetectorPacket) };
-}
-
-/** decodeDetectorBatch gives the full decoder's values, cut to DetectorPacket, with its fields in DETECTOR_PACKET_FIELDS order. */
-function expectDetectorView(bytes: Buffer, full: PacketBatch): void {
+/**
+ * decodeDetectorBatch gives the full decoder's values, cut to DetectorPacket; with `packed`, every
+ * packet is a PackedPacket (one class in the detectors), as every packet our sensor sends is.
+ */
+function expectDetectorView(bytes: Buffer, full: PacketBatch, packed = true): void {
   const slim = decodeDetectorBatch(bytes, 0);
-  expect(slim).toEqual(detectorView(full));
-  for (const p of slim!.packets) expect(Object.keys(p)).toEqual(DETECTOR_PACKET_FIELDS);
+  expect(slim).not.toBeNull();
+  expect(detectorBatchFields(slim!)).toEqual(detectorBatchFields(full));
+  if (packed) for (const p of slim!.packets) expect(p).toBeInstanceOf(PackedPacket);
 }
 
 describe('PacketBatch decoder', () => {
@@ -106,8 +107,11 @@ describe('PacketBatch decoder', () => {
       expect(ours).not.toBeNull();
       expect(ours).toEqual(avscDecode(bytes));
       expect(ours).toEqual(batch);
-      expectDetectorView(bytes, batch);
+      expectDetectorView(bytes, batch, false);
     }
+    // Values a PackedPacket's bits cannot hold (no sensor sends them) give a plain object, the rest PackedPackets.
+    const slim = decodeDetectorBatch(type.toBuffer(batches[0]), 0)!.packets;
+    expect(slim.map((p) => p instanceof PackedPacket)).toEqual(packets.map((p) => p.ipLength >= 0 && p.payloadLength <= 65535 && p.tcpFlags >= 0));
     // Invalid UTF-8 decodes to the same replacement characters as avsc's.
     const bad = type.toBuffer(batchOf([packet({ src: 'AAAA' })]));
     const at = bad.indexOf(Buffer.from('AAAA'));
@@ -185,7 +189,7 @@ describe('PacketBatch decoder', () => {
     longMac[macAt] = 3;
     expect(decodePacketBatch(longMac, 0)).toBeNull();
     expect(decodeDetectorBatch(longMac, 0)).toBeNull();
-    expect(decodeDetectorBatch(bytes, 0)).toEqual(detectorView(batch));
+    expect(detectorBatchFields(decodeDetectorBatch(bytes, 0)!)).toEqual(detectorBatchFields(batch));
   });
 
   it('is what both serdes use for packetBatch; anything it leaves goes through avsc with its errors', async () => {
@@ -196,7 +200,7 @@ describe('PacketBatch decoder', () => {
     expect(await serde.decode('packetBatch', serde.encode('packetBatch', batch))).toEqual(batch);
     expect(packetBatchDecoderStats.decoded).toBe(before + 1);
     const framed = serde.encode('packetBatch', batch);
-    expect(await serde.decodeDetectorBatch(framed)).toEqual(detectorView(batch));
+    expect(detectorBatchFields(await serde.decodeDetectorBatch(framed))).toEqual(detectorBatchFields(batch));
     expect(packetBatchDecoderStats.decoded).toBe(before + 2);
     await expect(serde.decodeDetectorBatch(framed.subarray(0, -3))).rejects.toThrow(/NS_ERR_SERDE|does not decode/);
     await expect(serde.decodeDetectorBatch(Buffer.from('not a batch'))).rejects.toThrow(/packetBatch: not Avro single-object encoded/);
