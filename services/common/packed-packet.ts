@@ -1,14 +1,17 @@
 /**
- * A DetectorPacket in 12 fields instead of 20: its twelve small integer and boolean fields
- * packed into four 32-bit words, read through getters. The worker's decoder, `analyze` and a
- * revived first packet build these (a value out of range gives null, and the caller a plain
- * object, which is a DetectorPacket too).
+ * A DetectorPacket in 10 fields instead of 20: its twelve small integer and boolean fields
+ * packed into four 32-bit words, its timestamp as whole seconds and microseconds (two small
+ * integers instead of a heap number), and its four mostly null fields (arp, dns, communityId,
+ * smbRpc) in one object only when one is set, all read through getters. The worker's decoder,
+ * `analyze` and a revived first packet build these (a value out of range gives null, and the
+ * caller a plain object, which is a DetectorPacket too).
  *
  * Why: a worker's step holds its 16,000 decoded packets from decoding to commit, across Redis
  * round trips, so they survive scavenges and are copied, and `analyze` holds a batch's worth per
- * partition. Eight fields fewer is 64 bytes less per packet on a 64-bit heap; ten fields more
- * cost the worker path 10 % more CPU and a quarter more collector time (docs/performance.md,
- * session 13). The getters are inlined where the detectors read them (one class, one shape).
+ * partition. A plain object of 20 fields takes 200 bytes on a 64-bit heap with its timestamp's
+ * heap number, this one 104; ten fields more cost the worker path 10 % more CPU and a quarter
+ * more collector time (docs/performance.md, session 13). The getters are inlined where the
+ * detectors read them (one class, one shape).
  */
 import type { ArpInfo, DetectorPacket, DnsInfo } from './model.ts';
 
@@ -23,26 +26,56 @@ const VICTIM_COPY_BIT = 1 << 29;
 const PROTOCOL_SHIFT = 17;
 const ICMP_CODE_SHIFT = 9;
 const FRAGMENT_OFFSET_SHIFT = 18;
+/** Timestamps (µs) whose whole seconds fit a positive 32-bit int: until 2038. */
+const MAX_TS = 2 ** 31 * 1e6;
 
 /** IP versions by their 2-bit code, and back. */
 const VERSIONS = [0, 4, 6];
 const versionCode = (ipVersion: number): number => (ipVersion === 0 ? 0 : ipVersion === 4 ? 1 : ipVersion === 6 ? 2 : -1);
 
+/** The fields most packets leave null, together (one shape). */
+interface Extras {
+  readonly arp: ArpInfo | null;
+  readonly dns: DnsInfo | null;
+  readonly communityId: string | null;
+  readonly smbRpc: string | null;
+}
+
 export class PackedPacket implements DetectorPacket {
   constructor(
-    readonly ts: number,
+    /** Whole seconds of ts. */
+    private readonly s: number,
+    /** Microseconds of ts past s. */
+    private readonly u: number,
     readonly length: number,
     readonly src: string,
     readonly dst: string,
-    readonly arp: ArpInfo | null,
-    readonly dns: DnsInfo | null,
-    readonly communityId: string | null,
-    readonly smbRpc: string | null,
+    private readonly x: Extras | null,
     private readonly w0: number,
     private readonly w1: number,
     private readonly w2: number,
     private readonly w3: number,
   ) {}
+
+  get ts(): number {
+    return this.s * 1e6 + this.u;
+  }
+
+  get arp(): ArpInfo | null {
+    return this.x === null ? null : this.x.arp;
+  }
+
+  get dns(): DnsInfo | null {
+    return this.x === null ? null : this.x.dns;
+  }
+
+  get communityId(): string | null {
+    return this.x === null ? null : this.x.communityId;
+  }
+
+  get smbRpc(): string | null {
+    return this.x === null ? null : this.x.smbRpc;
+  }
 
   get srcPort(): number {
     return (this.w0 & 0x1ffff) - 1;
@@ -121,6 +154,7 @@ export function packedPacket(
   const version = versionCode(ipVersion);
   if (
     version < 0 ||
+    !inRange(ts, 0, MAX_TS - 1) ||
     !inRange(srcPort, -1, 65535) ||
     !inRange(dstPort, -1, 65535) ||
     !inRange(protocol, -1, 255) ||
@@ -137,5 +171,7 @@ export function packedPacket(
   const w1 = (dstPort + 1) | ((protocol + 1) << PROTOCOL_SHIFT);
   const w2 = (icmpType + 1) | ((icmpCode + 1) << ICMP_CODE_SHIFT) | (fragmentOffset << FRAGMENT_OFFSET_SHIFT);
   const w3 = ipLength | (payloadLength << 16);
-  return new PackedPacket(ts, length, src, dst, arp, dns, communityId, smbRpc, w0, w1, w2, w3);
+  const seconds = Math.floor(ts / 1e6);
+  const extras = arp === null && dns === null && communityId === null && smbRpc === null ? null : { arp, dns, communityId, smbRpc };
+  return new PackedPacket(seconds, ts - seconds * 1e6, length, src, dst, extras, w0, w1, w2, w3);
 }
