@@ -155,6 +155,14 @@ export const srcKey = (p: DetectorPacket): string | null => (p.src ? srcKeys.of(
 export class PairNames {
   private readonly byFirst = new Map<string, Map<string | number, string>>();
   private count = 0;
+  /**
+   * The last pair named and its name: a detector names the same pair for one packet more than
+   * once (host sweep: in keyOf and in step), and for a flow's or a flood's packets one after
+   * another; comparing two values is cheaper than two Map lookups.
+   */
+  private lastA: string | undefined = undefined;
+  private lastB: string | number | undefined = undefined;
+  private lastName = '';
 
   constructor(
     private readonly separator: string,
@@ -162,6 +170,15 @@ export class PairNames {
   ) {}
 
   of(a: string, b: string | number): string {
+    if (a === this.lastA && b === this.lastB) return this.lastName;
+    const name = this.lookUp(a, b);
+    this.lastA = a;
+    this.lastB = b;
+    this.lastName = name;
+    return name;
+  }
+
+  private lookUp(a: string, b: string | number): string {
     let second = this.byFirst.get(a);
     if (second === undefined) {
       if (this.count >= this.maxPairs) {

@@ -92,7 +92,28 @@ export class CidrSet {
     return this.cidrs.length === 0;
   }
 
+  /**
+   * The two addresses asked about last and the answers: the detectors ask about a packet's
+   * source and destination, and a flow's packets bring the same two one after another, so most
+   * calls are answered without parsing the address again.
+   */
+  private recentA = '';
+  private recentAHit = false;
+  private recentB = '';
+  private recentBHit = false;
+
   has(address: string): boolean {
+    if (address === this.recentA) return this.recentAHit;
+    if (address === this.recentB) return this.recentBHit;
+    const hit = this.lookUp(address);
+    this.recentB = this.recentA;
+    this.recentBHit = this.recentAHit;
+    this.recentA = address;
+    this.recentAHit = hit;
+    return hit;
+  }
+
+  private lookUp(address: string): boolean {
     if (this.exact.has(address)) return true;
     const v4 = ipv4Value(address);
     if (v4 >= 0) {
