@@ -4,7 +4,7 @@
  * spoofed flood (a new source address per packet).
  */
 import { describe, expect, it } from 'vitest';
-import { AddressKeys, srcKey } from '../../../services/detector/detector.ts';
+import { AddressKeys, PairNames, srcKey } from '../../../services/detector/detector.ts';
 import { packet } from './packets.ts';
 
 describe('AddressKeys', () => {
@@ -32,5 +32,13 @@ describe('AddressKeys', () => {
   it('srcKey keys a packet by its source, and a packet without one by nothing', () => {
     expect(srcKey(packet({ src: '192.0.2.7' }))).toBe('src:192.0.2.7');
     expect(srcKey(packet({ src: '' }))).toBeNull();
+  });
+});
+
+describe('PairNames', () => {
+  it('names a pair the same whether it was named just before, earlier, or never, and past its bound', () => {
+    const names = new PairNames('|', 4);
+    const pairs: Array<[string, string | number]> = [['a', 1], ['a', 1], ['a', '1'], ['b', 1], ['a', 1], ['a', 2], ['c', 3], ['d', 4], ['e', 5], ['a', 1], ['a', 1]];
+    expect(pairs.map(([a, b]) => names.of(a, b))).toEqual(pairs.map(([a, b]) => `${a}|${b}`));
   });
 });

@@ -38,6 +38,15 @@ describe('ipv4Value', () => {
 });
 
 describe('CidrSet', () => {
+  it('answers an address asked again, in any order, as it did the first time', () => {
+    const entries = ['10.0.0.0/8', '192.168.0.0/16', 'fd00::/8', '203.0.113.9'];
+    const addresses = ['10.1.2.3', '8.8.8.8', '10.1.2.3', '8.8.8.8', 'fd00::1', '10.1.2.3', '203.0.113.9', '203.0.113.9', '2001:db8::1', '192.168.1.1', '8.8.8.8', '', 'fd00::1'];
+    const asked = new CidrSet(entries);
+    // A fresh set per address has nothing remembered.
+    expect(addresses.map((a) => asked.has(a))).toEqual(addresses.map((a) => new CidrSet(entries).has(a)));
+    expect(addresses.map((a) => asked.has(a))).toEqual([true, false, true, false, true, true, true, true, false, true, false, false, true]);
+  });
+
   it('matches IPv4 networks of every prefix length as a BigInt prefix match does', () => {
     const words = randomWords(0x9e3779b9);
     const networks = Array.from({ length: 33 }, (_, bits) => `${quad(words.next().value!)}/${bits}`);
