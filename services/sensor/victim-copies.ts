@@ -23,18 +23,21 @@ export const MAX_ADDRESSES = 1 << 16;
 /**
  * Awaited handshakes are numbers, not strings (a key string per SYN was the copies' largest
  * cost): each address gets a number below MAX_ADDRESSES, a client socket (address, port) is
- * number * 65536 + port, and `pending` maps the socket of each SYN to the server socket it asked
- * for. A socket awaits one handshake: a client that reuses its port for a second destination
- * before the first answered (as nmap's SYN scan does, whose probes never complete) awaits only
- * the second.
+ * (number << 16 | port) as a signed 32-bit int (a small integer to V8: an unsigned value past
+ * 2^31 was a heap number per Map key and value), and `pending` maps the socket of each SYN to
+ * the server socket it asked for. A socket awaits one handshake: a client that reuses its port
+ * for a second destination before the first answered (as nmap's SYN scan does, whose probes
+ * never complete) awaits only the second.
  */
 export class VictimCopies {
   private readonly addresses = new Map<string, number>();
   /** Client socket -> server socket, of the SYNs copied whose handshake is not complete. */
   private readonly pending = new Map<number, number>();
   /** The handshakes in the order their SYNs came, a ring: the oldest is forgotten when it is full. */
-  private readonly ringClient: Float64Array;
-  private readonly ringServer: Float64Array;
+  private readonly ringClient: Int32Array;
+  private readonly ringServer: Int32Array;
+  /** Whether each ring slot holds a handshake (every socket value is a valid int32). */
+  private readonly ringUsed: Uint8Array;
   private next = 0;
   /**
    * Pending handshakes per hash of their ports: an ACK whose ports hash to a 0 completes none,
@@ -47,8 +50,10 @@ export class VictimCopies {
     private readonly maxAddresses = MAX_ADDRESSES,
   ) {
     if ((maxPending & (maxPending - 1)) !== 0) throw new Error(`maxPending must be a power of two, not ${maxPending}`);
-    this.ringClient = new Float64Array(maxPending).fill(-1);
-    this.ringServer = new Float64Array(maxPending);
+    if (maxAddresses > MAX_ADDRESSES) throw new Error(`maxAddresses must be at most ${MAX_ADDRESSES} (a socket is an address number and a port in 32 bits), not ${maxAddresses}`);
+    this.ringClient = new Int32Array(maxPending);
+    this.ringServer = new Int32Array(maxPending);
+    this.ringUsed = new Uint8Array(maxPending);
   }
 
   /** Whether p goes to its destination's partition too (call once per packet, in capture order). */
@@ -65,8 +70,8 @@ export class VictimCopies {
       const src = this.addresses.get(p.src);
       const dst = this.addresses.get(p.dst);
       if (src === undefined || dst === undefined) return false;
-      const client = src * 65536 + p.srcPort;
-      if (this.pending.get(client) !== dst * 65536 + p.dstPort) return false;
+      const client = socketOf(src, p.srcPort);
+      if (this.pending.get(client) !== socketOf(dst, p.dstPort)) return false;
       this.pending.delete(client);
       this.perPorts[ports]--;
       return true;
@@ -82,21 +87,22 @@ export class VictimCopies {
   /** A retransmitted SYN keeps its place. */
   private awaitCompletion(p: Packet): void {
     if (this.addresses.size + 2 > this.maxAddresses && !(this.addresses.has(p.src) && this.addresses.has(p.dst))) this.forgetAll();
-    const client = this.numberOf(p.src) * 65536 + p.srcPort;
-    const server = this.numberOf(p.dst) * 65536 + p.dstPort;
+    const client = socketOf(this.numberOf(p.src), p.srcPort);
+    const server = socketOf(this.numberOf(p.dst), p.dstPort);
     const awaited = this.pending.get(client);
     if (awaited === server) return;
-    if (awaited !== undefined) this.perPorts[portsHash(p.srcPort, awaited % 65536)]--;
+    if (awaited !== undefined) this.perPorts[portsHash(p.srcPort, awaited & 0xffff)]--;
     const slot = this.next;
     const oldest = this.ringClient[slot];
     // A slot whose handshake completed, or whose socket moved on to another server, names one
     // no longer awaited.
-    if (oldest >= 0 && this.pending.get(oldest) === this.ringServer[slot]) {
+    if (this.ringUsed[slot] === 1 && this.pending.get(oldest) === this.ringServer[slot]) {
       this.pending.delete(oldest);
-      this.perPorts[portsHash(oldest % 65536, this.ringServer[slot] % 65536)]--;
+      this.perPorts[portsHash(oldest & 0xffff, this.ringServer[slot] & 0xffff)]--;
     }
     this.ringClient[slot] = client;
     this.ringServer[slot] = server;
+    this.ringUsed[slot] = 1;
     this.next = (slot + 1) & (this.maxPending - 1);
     this.pending.set(client, server);
     this.perPorts[portsHash(p.srcPort, p.dstPort)]++;
@@ -114,11 +120,14 @@ export class VictimCopies {
   private forgetAll(): void {
     this.addresses.clear();
     this.pending.clear();
-    this.ringClient.fill(-1);
+    this.ringUsed.fill(0);
     this.perPorts.fill(0);
     this.next = 0;
   }
 }
+
+/** A socket (numbered address, port) as one signed 32-bit int: numbers stay below 65536 (MAX_ADDRESSES). */
+const socketOf = (address: number, port: number): number => (address << 16) | port;
 
 function portsHash(srcPort: number, dstPort: number): number {
   return (Math.imul(srcPort, 0x9e3779b1) ^ dstPort) >>> 16;

@@ -56,5 +56,19 @@ describe('victim copies', () => {
     expect(copies.pendingHandshakes).toBe(1);
     expect(copies.wants(to('10.0.0.2', TcpFlag.ACK))).toBe(false);
     expect(copies.wants(packet({ src: '10.0.0.8', dst: '10.0.0.9', srcPort: 1, dstPort: 2, tcpFlags: TcpFlag.ACK }))).toBe(true);
+    expect(() => new VictimCopies(8, (1 << 16) + 1)).toThrow(/maxAddresses/);
+  });
+
+  it('completes the handshakes of addresses numbered past 32,767 and of ports past 32,767 (sockets are signed 32-bit ints)', () => {
+    const copies = new VictimCopies(1 << 16);
+    const source = (n: number) => `11.${(n >> 16) & 255}.${(n >> 8) & 255}.${n & 255}`;
+    const probe = (n: number, flags: number, port: number) => packet({ src: source(n), dst: '10.0.0.2', srcPort: port, dstPort: 65535, tcpFlags: flags });
+    for (let n = 0; n < 40_000; n++) copies.wants(probe(n, TcpFlag.SYN, n % 2 === 0 ? 65535 : 1024));
+    expect(copies.pendingHandshakes).toBe(40_000);
+    // Numbered 39,997 to 39,999: their sockets' top bit is set.
+    expect([39_997, 39_998, 39_999].map((n) => copies.wants(probe(n, TcpFlag.ACK, n % 2 === 0 ? 65535 : 1024)))).toEqual([true, true, true]);
+    expect(copies.wants(probe(39_999, TcpFlag.ACK, 1024))).toBe(false); // only the first ACK
+    expect(copies.wants(probe(39_996, TcpFlag.ACK, 1024))).toBe(false); // not the port its SYN came from
+    expect(copies.pendingHandshakes).toBe(39_997);
   });
 });
