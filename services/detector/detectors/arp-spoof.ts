@@ -11,7 +11,7 @@
 import type { DetectorPacket } from '../../common/model.ts';
 import { evidence, tsMs, type Detector, type DetectorContext, type Finding } from '../detector.ts';
 import { unknownVerdict } from '../intel/tiers.ts';
-import { BoundedMap, CountWindow, DistinctWindow } from '../windows.ts';
+import { BoundedMap, CountWindow, DistinctWindow, windowIdle } from '../windows.ts';
 
 interface Binding {
   mac: string;
@@ -70,8 +70,8 @@ export const arpSpoof: Detector<State> = {
     };
   },
   idle: (s, now) => {
-    for (const [k, w] of s.claims) if (w.idle(now)) s.claims.delete(k);
-    for (const [k, w] of s.storms) if (w.idle(now)) s.storms.delete(k);
+    s.claims.deleteIdle(windowIdle, now);
+    s.storms.deleteIdle(windowIdle, now);
     return s.bindings.size === 0 && s.claims.size === 0 && s.storms.size === 0;
   },
   step(s: State, p: DetectorPacket, ctx: DetectorContext): Finding | null {

@@ -73,10 +73,7 @@ export const beacon: Detector<State> = {
   quietFirst: (_p, c) => c.beacon.minConnections > 1,
   create: () => new BoundedMap<Channel>(128),
   revive: (json) => new BoundedMap<Channel>(128, json as Array<[string, Channel]>),
-  idle: (s, now) => {
-    for (const [k, c] of s) if (stale(c, now)) s.delete(k);
-    return s.size === 0;
-  },
+  idle: (s, now) => s.deleteIdle(stale, now),
   step(s: State, p: DetectorPacket, ctx: DetectorContext): Finding | null {
     const cfg = ctx.config.beacon;
     const key = channels.of(p.dst, p.dstPort);

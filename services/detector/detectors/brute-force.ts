@@ -16,6 +16,9 @@ interface Service {
 
 type State = BoundedMap<Service>;
 
+/** A service's state is idle when its attempts are (what idle() has always judged it by). */
+const attemptsIdle = (service: Service, nowMs: number): boolean => service.attempts.idle(nowMs);
+
 const SERVICE: Record<number, string> = { 21: 'FTP', 22: 'SSH', 23: 'Telnet', 25: 'SMTP', 110: 'POP3', 143: 'IMAP', 389: 'LDAP', 445: 'SMB', 465: 'SMTPS', 587: 'SMTP', 993: 'IMAPS', 995: 'POP3S', 1433: 'MSSQL', 1521: 'Oracle', 3306: 'MySQL', 3389: 'RDP', 5432: 'PostgreSQL', 5900: 'VNC', 5985: 'WinRM', 5986: 'WinRM' };
 
 let portSet: { list: readonly number[]; set: Set<number> } | null = null;
@@ -32,10 +35,7 @@ export const bruteForce: Detector<State> = {
   quietFirst: (_p, c) => belowEveryThreshold(c.bruteForce.threshold, 1),
   create: () => new BoundedMap<Service>(32),
   revive: (json) => new BoundedMap<Service>(32, (json as Array<[string, Record<keyof Service, never>]>).map(([k, v]) => [k, { attempts: CountWindow.from(v.attempts), hosts: DistinctWindow.from<string>(v.hosts) }])),
-  idle: (s, now) => {
-    for (const [k, w] of s) if (w.attempts.idle(now)) s.delete(k);
-    return s.size === 0;
-  },
+  idle: (s, now) => s.deleteIdle(attemptsIdle, now),
   step(s: State, p: DetectorPacket, ctx: DetectorContext): Finding | null {
     const cfg = ctx.config.bruteForce;
     const windowMs = cfg.windowSeconds * 1000;

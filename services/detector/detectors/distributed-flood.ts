@@ -61,10 +61,7 @@ export const distributedFlood: Detector<State> = {
       // State written before completions were counted also holds an unused `completed` window.
       (json as Array<[string, Record<keyof Service, never>]>).map(([k, v]) => [k, { hits: CountWindow.from(v.hits), sources: DistinctWindow.from<string>(v.sources) }]),
     ),
-  idle: (s, now) => {
-    for (const [k, v] of s) if (serviceIdle(v, now)) s.delete(k);
-    return s.size === 0;
-  },
+  idle: (s, now) => s.deleteIdle(serviceIdle, now),
   step(s: State, p: DetectorPacket, ctx: DetectorContext): Finding | null {
     const service = serviceOf(p);
     if (service === null) return null;

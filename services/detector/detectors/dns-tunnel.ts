@@ -20,6 +20,9 @@ interface Domain {
   suspicious: CountWindow;
 }
 
+/** A domain's state is idle when its query count is (what idle() has always judged it by). */
+const domainIdle = (d: Domain, nowMs: number): boolean => d.total.idle(nowMs);
+
 interface State {
   domains: BoundedMap<Domain>;
   suspicious: CountWindow;
@@ -57,10 +60,7 @@ export const dnsTunnel: Detector<State> = {
       suspicious: CountWindow.from(j.suspicious),
     };
   },
-  idle: (s, now) => {
-    for (const [k, d] of s.domains) if (d.total.idle(now)) s.domains.delete(k);
-    return s.domains.size === 0 && s.suspicious.idle(now);
-  },
+  idle: (s, now) => s.domains.deleteIdle(domainIdle, now) && s.suspicious.idle(now),
   step(s: State, p: DetectorPacket, ctx: DetectorContext): Finding | null {
     const cfg = ctx.config.dnsTunnel;
     const dns = p.dns!;

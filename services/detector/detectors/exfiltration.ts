@@ -8,7 +8,7 @@
 import type { DetectorPacket } from '../../common/model.ts';
 import { belowEveryThreshold, directedPairs, evidence, fallsShort, judge, srcKey, tsMs, type Detector, type DetectorContext, type Finding, type Judgement } from '../detector.ts';
 import { isMulticastOrBroadcast } from '../net.ts';
-import { BoundedMap, CountWindow } from '../windows.ts';
+import { BoundedMap, CountWindow, windowIdle } from '../windows.ts';
 
 type State = BoundedMap<CountWindow>;
 
@@ -25,10 +25,7 @@ export const exfiltration: Detector<State> = {
   quietFirst: (p, c) => belowEveryThreshold(c.exfiltration.thresholdBytes, p.ipLength > 0 ? p.ipLength : p.length),
   create: () => new BoundedMap<CountWindow>(256),
   revive: (json) => new BoundedMap<CountWindow>(256, (json as Array<[string, never]>).map(([k, v]) => [k, CountWindow.from(v)])),
-  idle: (s, now) => {
-    for (const [k, w] of s) if (w.idle(now)) s.delete(k);
-    return s.size === 0;
-  },
+  idle: (s, now) => s.deleteIdle(windowIdle, now),
   step(s: State, p: DetectorPacket, ctx: DetectorContext): Finding | null {
     const cfg = ctx.config.exfiltration;
     const w = s.touch(p.dst, newWindow, ctx);

@@ -6,7 +6,7 @@
 import type { DetectorPacket } from '../../common/model.ts';
 import { belowEveryThreshold, evidence, fallsShort, judge, PairNames, srcKey, TCP, tsMs, type Detector, type DetectorContext, type Finding } from '../detector.ts';
 import { subnetOf } from '../net.ts';
-import { BoundedMap, DistinctWindow } from '../windows.ts';
+import { BoundedMap, DistinctWindow, windowIdle } from '../windows.ts';
 import { isEchoRequest, isSynOnly, isUdpProbe } from './probe.ts';
 
 type State = BoundedMap<DistinctWindow<string>>;
@@ -46,10 +46,7 @@ export const hostSweep: Detector<State> = {
   quietFirst: (_p, c) => belowEveryThreshold(c.hostSweep.threshold, 1),
   create: () => new BoundedMap<DistinctWindow<string>>(64),
   revive: (json) => new BoundedMap<DistinctWindow<string>>(64, (json as Array<[string, never]>).map(([k, v]) => [k, DistinctWindow.from<string>(v)])),
-  idle: (s, now) => {
-    for (const [k, w] of s) if (w.idle(now)) s.delete(k);
-    return s.size === 0;
-  },
+  idle: (s, now) => s.deleteIdle(windowIdle, now),
   step(s: State, p: DetectorPacket, ctx: DetectorContext): Finding | null {
     const cfg = ctx.config.hostSweep;
     const service = serviceOf(p);

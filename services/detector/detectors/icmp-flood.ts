@@ -5,7 +5,7 @@
  */
 import type { DetectorPacket } from '../../common/model.ts';
 import { belowEveryThreshold, directedPairs, evidence, fallsShort, judge, srcKey, tsMs, type Detector, type DetectorContext, type Finding, type Judgement } from '../detector.ts';
-import { BoundedMap, CountWindow } from '../windows.ts';
+import { BoundedMap, CountWindow, windowIdle } from '../windows.ts';
 import { isEchoRequest } from './probe.ts';
 
 type State = BoundedMap<CountWindow>;
@@ -17,10 +17,7 @@ export const icmpFlood: Detector<State> = {
   quietFirst: (_p, c) => belowEveryThreshold(c.icmpFlood.threshold, 1),
   create: () => new BoundedMap<CountWindow>(64),
   revive: (json) => new BoundedMap<CountWindow>(64, (json as Array<[string, never]>).map(([k, v]) => [k, CountWindow.from(v)])),
-  idle: (s, now) => {
-    for (const [k, w] of s) if (w.idle(now)) s.delete(k);
-    return s.size === 0;
-  },
+  idle: (s, now) => s.deleteIdle(windowIdle, now),
   step(s: State, p: DetectorPacket, ctx: DetectorContext): Finding | null {
     const cfg = ctx.config.icmpFlood;
     const w = s.touch(p.dst, newWindow, ctx);

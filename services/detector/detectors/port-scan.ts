@@ -14,7 +14,7 @@
  */
 import type { DetectorPacket } from '../../common/model.ts';
 import { belowEveryThreshold, evidence, fallsShort, judge, srcKey, tsMs, UDP, type Detector, type DetectorContext, type Finding, type Judgement } from '../detector.ts';
-import { BoundedMap, DistinctWindow } from '../windows.ts';
+import { BoundedMap, DistinctWindow, windowIdle } from '../windows.ts';
 import { completesHandshake, isTcpProbe, isUdpProbe } from './probe.ts';
 
 type State = BoundedMap<DistinctWindow<number>>;
@@ -28,10 +28,7 @@ export const portScan: Detector<State> = {
   quietFirst: (_p, c) => belowEveryThreshold(c.portScan.threshold, 1),
   create: () => new BoundedMap<DistinctWindow<number>>(64),
   revive: (json) => new BoundedMap<DistinctWindow<number>>(64, (json as Array<[string, never]>).map(([k, v]) => [k, DistinctWindow.from<number>(v)])),
-  idle: (s, now) => {
-    for (const [k, w] of s) if (w.idle(now)) s.delete(k);
-    return s.size === 0;
-  },
+  idle: (s, now) => s.deleteIdle(windowIdle, now),
   step(s: State, p: DetectorPacket, ctx: DetectorContext): Finding | null {
     const cfg = ctx.config.portScan;
     if (completesHandshake(p)) {

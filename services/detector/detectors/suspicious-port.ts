@@ -8,7 +8,7 @@
  */
 import type { DetectorPacket } from '../../common/model.ts';
 import { belowEveryThreshold, evidence, fallsShort, judge, srcKey, tsMs, UDP, type Detector, type DetectorContext, type Finding } from '../detector.ts';
-import { BoundedMap, CountWindow } from '../windows.ts';
+import { BoundedMap, CountWindow, windowIdle } from '../windows.ts';
 import { isClientData } from './probe.ts';
 
 type State = BoundedMap<CountWindow>;
@@ -26,10 +26,7 @@ export const suspiciousPort: Detector<State> = {
   keyOf: (p, ctx) => (p.srcPort >= 1024 && listed(ctx, p.dstPort) && (p.protocol === UDP || isClientData(p)) ? srcKey(p) : null),
   create: () => new BoundedMap<CountWindow>(32),
   revive: (json) => new BoundedMap<CountWindow>(32, (json as Array<[string, never]>).map(([k, v]) => [k, CountWindow.from(v)])),
-  idle: (s, now) => {
-    for (const [k, w] of s) if (w.idle(now)) s.delete(k);
-    return s.size === 0;
-  },
+  idle: (s, now) => s.deleteIdle(windowIdle, now),
   step(s: State, p: DetectorPacket, ctx: DetectorContext): Finding | null {
     const cfg = ctx.config.suspiciousPort;
     const w = s.touch(`${p.dst}:${p.dstPort}/${p.protocol}`, () => CountWindow.of(60_000));

@@ -53,10 +53,7 @@ export const synFlood: Detector<State> = {
       MAX_VICTIMS,
       (json as Array<[string, Record<keyof Victim, never>]>).map(([k, v]) => [k, { syn: CountWindow.from(v.syn), ack: CountWindow.from(v.ack), perSecond: CountWindow.from(v.perSecond), ports: DistinctWindow.from<number>(v.ports), scanUntil: Number(v.scanUntil) }]),
     ),
-  idle: (s, now) => {
-    for (const [k, v] of s) if (victimIdle(v, now)) s.delete(k);
-    return s.size === 0;
-  },
+  idle: (s, now) => s.deleteIdle(victimIdle, now),
   step(s: State, p: DetectorPacket, ctx: DetectorContext): Finding | null {
     const cfg = ctx.config.synFlood;
     const t = tsMs(p);
