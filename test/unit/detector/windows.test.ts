@@ -175,6 +175,25 @@ describe('DistinctWindow', () => {
 });
 
 describe('BoundedMap', () => {
+  it('deleteIdle deletes exactly the idle entries, says whether any is left, and keeps the order of the rest', () => {
+    const idle = (v: number, now: number) => v < now;
+    const one = new BoundedMap<number>(8);
+    expect(one.deleteIdle(idle, 5)).toBe(true);
+    one.touch('a', () => 7);
+    expect(one.deleteIdle(idle, 5)).toBe(false);
+    expect(one.deleteIdle(idle, 9)).toBe(true);
+    expect(one.size).toBe(0);
+    const many = new BoundedMap<number>(8);
+    for (const [k, v] of [['a', 1], ['b', 9], ['c', 3], ['d', 8], ['e', 2]] as const) many.touch(k, () => v);
+    expect(many.deleteIdle(idle, 5)).toBe(false);
+    expect([...many]).toEqual([['b', 9], ['d', 8]]);
+    // The newest entry was deleted: a touch of another key must not find it as newest.
+    many.touch('f', () => 6);
+    many.touch('b', () => 0);
+    expect([...many.keys()]).toEqual(['d', 'f', 'b']);
+    expect(many.deleteIdle(idle, 10)).toBe(true);
+  });
+
   /** The semantics it promises, on a plain Map: touch and put move a key last, the first keys go beyond the cap. */
   class ModelMap extends Map<string, number> {
     constructor(readonly cap: number) {
