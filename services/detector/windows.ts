@@ -329,6 +329,9 @@ export class DistinctWindow<V extends string | number = string | number> {
   }
 }
 
+/** A window's own idle(), as BoundedMap.deleteIdle takes it (one function, not a closure per call). */
+export const windowIdle = (w: { idle(nowMs: number): boolean }, nowMs: number): boolean => w.idle(nowMs);
+
 /**
  * A map with a bound: the least recently touched entries go first. Per-destination state
  * inside one source's state (beacons, exfiltration, floods) uses it so a busy host cannot grow
@@ -337,9 +340,6 @@ export class DistinctWindow<V extends string | number = string | number> {
  * destination (every source of a spoofed flood), and an entry held in two fields costs a
  * third of an empty Map.
  */
-/** A window's own idle(), as BoundedMap.deleteIdle takes it (one function, not a closure per call). */
-export const windowIdle = (w: { idle(nowMs: number): boolean }, nowMs: number): boolean => w.idle(nowMs);
-
 export class BoundedMap<V> implements Iterable<[string, V]> {
   /** The only entry, while map is null. */
   private k0: string | undefined = undefined;
