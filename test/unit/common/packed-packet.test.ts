@@ -1,3 +1,4 @@
+/** PackedPacket (services/common/packed-packet.ts): a DetectorPacket whose small fields share four 32-bit words must give back every value it took, and take none it cannot give back. */
 import { describe, expect, it } from 'vitest';
 import type { DetectorPacket } from '../../../services/common/model.ts';
 import { PackedPacket, packedPacket } from '../../../services/common/packed-packet.ts';
