@@ -3,8 +3,8 @@
  * packed into four 32-bit words, its timestamp as whole seconds and microseconds (two small
  * integers instead of a heap number), and its four mostly null fields (arp, dns, communityId,
  * smbRpc) in one object only when one is set, all read through getters. The worker's decoder,
- * `analyze` and a revived first packet build these (a value out of range gives null, and the
- * caller a plain object, which is a DetectorPacket too).
+ * `analyze` and a revived first packet build DetectorPackets with detectorPacket(), which gives
+ * one of these, or a plain object for values out of range (no sensor of ours sends those).
  *
  * Why: a worker's step holds its 16,000 decoded packets from decoding to commit, across Redis
  * round trips, so they survive scavenges and are copied, and `analyze` holds a batch's worth per
@@ -174,4 +174,33 @@ export function packedPacket(
   const seconds = Math.floor(ts / 1e6);
   const extras = arp === null && dns === null && communityId === null && smbRpc === null ? null : { arp, dns, communityId, smbRpc };
   return new PackedPacket(seconds, ts - seconds * 1e6, length, src, dst, extras, w0, w1, w2, w3);
+}
+
+/** A DetectorPacket of these values: a PackedPacket, or a plain object (its fields in DETECTOR_PACKET_FIELDS order) for values that do not fit its bits. */
+export function detectorPacket(
+  ts: number,
+  length: number,
+  ipVersion: number,
+  src: string,
+  dst: string,
+  protocol: number,
+  ipLength: number,
+  fragment: boolean,
+  fragmentOffset: number,
+  srcPort: number,
+  dstPort: number,
+  tcpFlags: number,
+  payloadLength: number,
+  icmpType: number,
+  icmpCode: number,
+  arp: ArpInfo | null,
+  dns: DnsInfo | null,
+  communityId: string | null,
+  smbRpc: string | null,
+  victimCopy: boolean,
+): DetectorPacket {
+  return (
+    packedPacket(ts, length, ipVersion, src, dst, protocol, ipLength, fragment, fragmentOffset, srcPort, dstPort, tcpFlags, payloadLength, icmpType, icmpCode, arp, dns, communityId, smbRpc, victimCopy) ??
+    { ts, length, ipVersion, src, dst, protocol, ipLength, fragment, fragmentOffset, srcPort, dstPort, tcpFlags, payloadLength, icmpType, icmpCode, arp, dns, communityId, smbRpc, victimCopy }
+  );
 }

@@ -20,7 +20,7 @@
  * must change with it (the test fails otherwise).
  */
 import { NO_VLANS, type ArpInfo, type DetectorBatch, type DetectorPacket, type DnsInfo, type Packet, type PacketBatch } from '../model.ts';
-import { packedPacket } from '../packed-packet.ts';
+import { detectorPacket } from '../packed-packet.ts';
 
 /** Thrown inside the decoder for input it leaves to avsc; never escapes this module. */
 const NOT_HANDLED = new Error('bytes not handled by the PacketBatch decoder');
@@ -184,11 +184,7 @@ function readDetectorPacket(): DetectorPacket {
   const smbRpc = readUnionBranch() ? readString() : null;
   const victimCopy = readBoolean();
   if (pos > end) throw NOT_HANDLED;
-  return (
-    packedPacket(ts, length, ipVersion, src, dst, protocol, ipLength, fragment, fragmentOffset, srcPort, dstPort, tcpFlags, payloadLength, icmpType, icmpCode, arp, dns, communityId, smbRpc, victimCopy) ??
-    // Values that do not fit a PackedPacket's bits (never our sensor's): a plain object.
-    { ts, length, ipVersion, src, dst, protocol, ipLength, fragment, fragmentOffset, srcPort, dstPort, tcpFlags, payloadLength, icmpType, icmpCode, arp, dns, communityId, smbRpc, victimCopy }
-  );
+  return detectorPacket(ts, length, ipVersion, src, dst, protocol, ipLength, fragment, fragmentOffset, srcPort, dstPort, tcpFlags, payloadLength, icmpType, icmpCode, arp, dns, communityId, smbRpc, victimCopy);
 }
 
 function readArp(): ArpInfo {

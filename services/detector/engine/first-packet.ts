@@ -9,7 +9,7 @@
  * gives, because a quiet first step reads nothing but the packet and the configuration.
  */
 import { DETECTOR_PACKET_FIELDS, type DetectorPacket, type Packet } from '../../common/model.ts';
-import { packedPacket } from '../../common/packed-packet.ts';
+import { detectorPacket } from '../../common/packed-packet.ts';
 import { newPacket } from '../../sensor/decode/packet-record.ts';
 
 /**
@@ -53,14 +53,8 @@ export function keepPacket(p: DetectorPacket): KeptPacket {
 export function keptPacket(values: KeptPacket): DetectorPacket {
   // A packet kept before a field was added has fewer values: the rest take the decoders' default.
   const v = <F extends KeptField>(field: F): DetectorPacket[F] => (KEPT[field] < values.length ? values[KEPT[field]] : DEFAULTS[field]) as DetectorPacket[F];
-  const packed = packedPacket(
+  return detectorPacket(
     v('ts'), v('length'), v('ipVersion'), v('src'), v('dst'), v('protocol'), v('ipLength'), v('fragment'), v('fragmentOffset'), v('srcPort'), v('dstPort'), v('tcpFlags'),
     v('payloadLength'), v('icmpType'), v('icmpCode'), null, null, v('communityId'), v('smbRpc'), v('victimCopy'),
   );
-  if (packed !== null) return packed;
-  return {
-    ts: v('ts'), length: v('length'), ipVersion: v('ipVersion'), src: v('src'), dst: v('dst'), protocol: v('protocol'), ipLength: v('ipLength'), fragment: v('fragment'),
-    fragmentOffset: v('fragmentOffset'), srcPort: v('srcPort'), dstPort: v('dstPort'), tcpFlags: v('tcpFlags'), payloadLength: v('payloadLength'), icmpType: v('icmpType'),
-    icmpCode: v('icmpCode'), arp: null, dns: null, communityId: v('communityId'), smbRpc: v('smbRpc'), victimCopy: v('victimCopy'),
-  };
 }

@@ -3,7 +3,7 @@
  * all packets share one hidden class (the decoders and the Avro encoder stay monomorphic).
  */
 import { NO_VLANS, type DetectorPacket, type Packet } from '../../common/model.ts';
-import { packedPacket } from '../../common/packed-packet.ts';
+import { detectorPacket } from '../../common/packed-packet.ts';
 
 export function newPacket(linkType: number, length: number, capLength: number, ts: number, ifIndex: number): Packet {
   return {
@@ -86,34 +86,11 @@ export function resetPacket(p: Packet, linkType: number, length: number, capLeng
 }
 
 /**
- * p's fields that the detectors read (model.ts DetectorPacket), as one literal in the order a
- * worker decodes them; `victimCopy` true for a victim copy of p.
+ * p's fields that the detectors read (model.ts DetectorPacket), built as a worker's decoder
+ * builds them; `victimCopy` true for a victim copy of p.
  */
 export function detectorPacketOf(p: DetectorPacket, victimCopy: boolean): DetectorPacket {
-  const packed = packedPacket(p.ts, p.length, p.ipVersion, p.src, p.dst, p.protocol, p.ipLength, p.fragment, p.fragmentOffset, p.srcPort, p.dstPort, p.tcpFlags, p.payloadLength, p.icmpType, p.icmpCode, p.arp, p.dns, p.communityId, p.smbRpc, victimCopy);
-  if (packed !== null) return packed;
-  return {
-    ts: p.ts,
-    length: p.length,
-    ipVersion: p.ipVersion,
-    src: p.src,
-    dst: p.dst,
-    protocol: p.protocol,
-    ipLength: p.ipLength,
-    fragment: p.fragment,
-    fragmentOffset: p.fragmentOffset,
-    srcPort: p.srcPort,
-    dstPort: p.dstPort,
-    tcpFlags: p.tcpFlags,
-    payloadLength: p.payloadLength,
-    icmpType: p.icmpType,
-    icmpCode: p.icmpCode,
-    arp: p.arp,
-    dns: p.dns,
-    communityId: p.communityId,
-    smbRpc: p.smbRpc,
-    victimCopy,
-  };
+  return detectorPacket(p.ts, p.length, p.ipVersion, p.src, p.dst, p.protocol, p.ipLength, p.fragment, p.fragmentOffset, p.srcPort, p.dstPort, p.tcpFlags, p.payloadLength, p.icmpType, p.icmpCode, p.arp, p.dns, p.communityId, p.smbRpc, victimCopy);
 }
 
 /**
