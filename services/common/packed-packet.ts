@@ -128,8 +128,8 @@ export class PackedPacket implements DetectorPacket {
 
 const inRange = (value: number, low: number, high: number): boolean => Number.isInteger(value) && value >= low && value <= high;
 
-/** A PackedPacket of these values, or null if one does not fit its bits. */
-export function packedPacket(
+/** A function of a DetectorPacket's field values, in DETECTOR_PACKET_FIELDS order. */
+type OfFields<R> = (
   ts: number,
   length: number,
   ipVersion: number,
@@ -150,7 +150,10 @@ export function packedPacket(
   communityId: string | null,
   smbRpc: string | null,
   victimCopy: boolean,
-): PackedPacket | null {
+) => R;
+
+/** A PackedPacket of these values, or null if one does not fit its bits. */
+export const packedPacket: OfFields<PackedPacket | null> = (ts, length, ipVersion, src, dst, protocol, ipLength, fragment, fragmentOffset, srcPort, dstPort, tcpFlags, payloadLength, icmpType, icmpCode, arp, dns, communityId, smbRpc, victimCopy) => {
   const version = versionCode(ipVersion);
   if (
     version < 0 ||
@@ -174,33 +177,9 @@ export function packedPacket(
   const seconds = Math.floor(ts / 1e6);
   const extras = arp === null && dns === null && communityId === null && smbRpc === null ? null : { arp, dns, communityId, smbRpc };
   return new PackedPacket(seconds, ts - seconds * 1e6, length, src, dst, extras, w0, w1, w2, w3);
-}
+};
 
 /** A DetectorPacket of these values: a PackedPacket, or a plain object (its fields in DETECTOR_PACKET_FIELDS order) for values that do not fit its bits. */
-export function detectorPacket(
-  ts: number,
-  length: number,
-  ipVersion: number,
-  src: string,
-  dst: string,
-  protocol: number,
-  ipLength: number,
-  fragment: boolean,
-  fragmentOffset: number,
-  srcPort: number,
-  dstPort: number,
-  tcpFlags: number,
-  payloadLength: number,
-  icmpType: number,
-  icmpCode: number,
-  arp: ArpInfo | null,
-  dns: DnsInfo | null,
-  communityId: string | null,
-  smbRpc: string | null,
-  victimCopy: boolean,
-): DetectorPacket {
-  return (
-    packedPacket(ts, length, ipVersion, src, dst, protocol, ipLength, fragment, fragmentOffset, srcPort, dstPort, tcpFlags, payloadLength, icmpType, icmpCode, arp, dns, communityId, smbRpc, victimCopy) ??
-    { ts, length, ipVersion, src, dst, protocol, ipLength, fragment, fragmentOffset, srcPort, dstPort, tcpFlags, payloadLength, icmpType, icmpCode, arp, dns, communityId, smbRpc, victimCopy }
-  );
-}
+export const detectorPacket: OfFields<DetectorPacket> = (ts, length, ipVersion, src, dst, protocol, ipLength, fragment, fragmentOffset, srcPort, dstPort, tcpFlags, payloadLength, icmpType, icmpCode, arp, dns, communityId, smbRpc, victimCopy) =>
+  packedPacket(ts, length, ipVersion, src, dst, protocol, ipLength, fragment, fragmentOffset, srcPort, dstPort, tcpFlags, payloadLength, icmpType, icmpCode, arp, dns, communityId, smbRpc, victimCopy) ??
+  { ts, length, ipVersion, src, dst, protocol, ipLength, fragment, fragmentOffset, srcPort, dstPort, tcpFlags, payloadLength, icmpType, icmpCode, arp, dns, communityId, smbRpc, victimCopy };
