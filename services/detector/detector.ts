@@ -10,6 +10,7 @@ import type { Category, Evidence, IntelVerdict, DetectorPacket, Severity } from 
 import type { DetectorConfig } from '../common/config/sections/detector.ts';
 import type { CidrSet } from './net.ts';
 import { adjustSeverity, adjustThreshold } from './intel/tiers.ts';
+import { RecentTwo } from '../common/recent-two.ts';
 
 export interface DetectorContext {
   readonly config: DetectorConfig;
@@ -114,25 +115,24 @@ export interface Detector<S = unknown> {
 export class AddressKeys {
   private readonly keys = new Map<string, string>();
   /**
-   * The last address named and its name: the detectors ask for one packet's source key one
-   * after another (seven of them key by source), and comparing the same string object is
-   * cheaper than hashing it again.
+   * The last two addresses named and their names: the detectors ask for one packet's source
+   * key one after another (seven of them key by source), a flow's packets alternate between
+   * its two ends, and comparing the same string objects is cheaper than hashing one again.
    */
-  private lastAddress: string | undefined = undefined;
-  private lastKey = '';
+  private readonly recent = new RecentTwo<string>();
 
   constructor(private readonly prefix: string) {}
 
   of(address: string): string {
-    if (address === this.lastAddress) return this.lastKey;
-    let k = this.keys.get(address);
+    let k = this.recent.get(address);
+    if (k !== undefined) return k;
+    k = this.keys.get(address);
     if (k === undefined) {
       if (this.keys.size >= 200_000) this.keys.clear();
       k = this.prefix + address;
       this.keys.set(address, k);
     }
-    this.lastAddress = address;
-    this.lastKey = k;
+    this.recent.remember(address, k);
     return k;
   }
 
@@ -156,13 +156,17 @@ export class PairNames {
   private readonly byFirst = new Map<string, Map<string | number, string>>();
   private count = 0;
   /**
-   * The last pair named and its name: a detector names the same pair for one packet more than
-   * once (host sweep: in keyOf and in step), and for a flow's or a flood's packets one after
-   * another; comparing two values is cheaper than two Map lookups.
+   * The last two pairs named and their names: a detector names the same pair for one packet
+   * more than once (host sweep: in keyOf and in step), and for a flow's or a flood's packets
+   * one after another, whose two ends alternate; comparing values is cheaper than two Map
+   * lookups.
    */
   private lastA: string | undefined = undefined;
   private lastB: string | number | undefined = undefined;
   private lastName = '';
+  private olderA: string | undefined = undefined;
+  private olderB: string | number | undefined = undefined;
+  private olderName = '';
 
   constructor(
     private readonly separator: string,
@@ -171,7 +175,11 @@ export class PairNames {
 
   of(a: string, b: string | number): string {
     if (a === this.lastA && b === this.lastB) return this.lastName;
+    if (a === this.olderA && b === this.olderB) return this.olderName;
     const name = this.lookUp(a, b);
+    this.olderA = this.lastA;
+    this.olderB = this.lastB;
+    this.olderName = this.lastName;
     this.lastA = a;
     this.lastB = b;
     this.lastName = name;

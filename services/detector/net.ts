@@ -1,5 +1,6 @@
 /** Address and name helpers the detectors share: CIDR sets, /24 grouping, domains, entropy. */
 import { isIP } from 'node:net';
+import { RecentTwo } from '../common/recent-two.ts';
 
 interface Cidr {
   v: 4 | 6;
@@ -97,19 +98,13 @@ export class CidrSet {
    * source and destination, and a flow's packets bring the same two one after another, so most
    * calls are answered without parsing the address again.
    */
-  private recentA = '';
-  private recentAHit = false;
-  private recentB = '';
-  private recentBHit = false;
+  private readonly recent = new RecentTwo<boolean>();
 
   has(address: string): boolean {
-    if (address === this.recentA) return this.recentAHit;
-    if (address === this.recentB) return this.recentBHit;
-    const hit = this.lookUp(address);
-    this.recentB = this.recentA;
-    this.recentBHit = this.recentAHit;
-    this.recentA = address;
-    this.recentAHit = hit;
+    let hit = this.recent.get(address);
+    if (hit !== undefined) return hit;
+    hit = this.lookUp(address);
+    this.recent.remember(address, hit);
     return hit;
   }
 

@@ -14,6 +14,7 @@
  */
 import type { Packet } from '../common/model.ts';
 import { completesHandshake, isEchoRequest, isSynOnly } from '../common/packet-kinds.ts';
+import { RecentTwo } from '../common/recent-two.ts';
 
 /** Handshakes whose completing ACK is awaited, at most (a power of two); the oldest is forgotten first. */
 export const MAX_PENDING_HANDSHAKES = 65_536;
@@ -31,6 +32,8 @@ export const MAX_ADDRESSES = 1 << 16;
  */
 export class VictimCopies {
   private readonly addresses = new Map<string, number>();
+  /** A SYN's two ends, then its handshake's ACK from the other end: the same two addresses. */
+  private readonly recentAddresses = new RecentTwo<number>();
   /** Client socket -> server socket, of the SYNs copied whose handshake is not complete. */
   private readonly pending = new Map<number, number>();
   /** The handshakes in the order their SYNs came, a ring: the oldest is forgotten when it is full. */
@@ -67,8 +70,8 @@ export class VictimCopies {
       // Only a handshake's first ACK: `pending` holds only SYNs copied and not yet completed.
       const ports = portsHash(p.srcPort, p.dstPort);
       if (this.perPorts[ports] === 0) return false;
-      const src = this.addresses.get(p.src);
-      const dst = this.addresses.get(p.dst);
+      const src = this.known(p.src);
+      const dst = this.known(p.dst);
       if (src === undefined || dst === undefined) return false;
       const client = socketOf(src, p.srcPort);
       if (this.pending.get(client) !== socketOf(dst, p.dstPort)) return false;
@@ -109,16 +112,27 @@ export class VictimCopies {
   }
 
   private numberOf(address: string): number {
-    let n = this.addresses.get(address);
+    let n = this.known(address);
     if (n === undefined) {
       n = this.addresses.size;
       this.addresses.set(address, n);
+      this.recentAddresses.remember(address, n);
     }
+    return n;
+  }
+
+  /** The address's number, if it has one. */
+  private known(address: string): number | undefined {
+    let n = this.recentAddresses.get(address);
+    if (n !== undefined) return n;
+    n = this.addresses.get(address);
+    if (n !== undefined) this.recentAddresses.remember(address, n);
     return n;
   }
 
   private forgetAll(): void {
     this.addresses.clear();
+    this.recentAddresses.clear();
     this.pending.clear();
     this.ringUsed.fill(0);
     this.perPorts.fill(0);

@@ -15,6 +15,8 @@ describe('AddressKeys', () => {
     expect(keys.of(['10', '0', '0', '1'].join('.'))).toBe('v:10.0.0.1');
     expect(keys.of('2001:db8::1')).toBe('v:2001:db8::1');
     expect(keys.size).toBe(3);
+    // A flow's two ends, one after the other, and a third address.
+    expect(['10.0.0.1', '2001:db8::1', '10.0.0.1', '2001:db8::1', '10.0.0.2', '10.0.0.1'].map((a) => keys.of(a))).toEqual(['v:10.0.0.1', 'v:2001:db8::1', 'v:10.0.0.1', 'v:2001:db8::1', 'v:10.0.0.2', 'v:10.0.0.1']);
   });
 
   it('holds at most 200,000 addresses (a spoofed flood cannot grow it) and still names every one right', () => {
@@ -39,6 +41,12 @@ describe('PairNames', () => {
   it('names a pair the same whether it was named just before, earlier, or never, and past its bound', () => {
     const names = new PairNames('|', 4);
     const pairs: Array<[string, string | number]> = [['a', 1], ['a', 1], ['a', '1'], ['b', 1], ['a', 1], ['a', 2], ['c', 3], ['d', 4], ['e', 5], ['a', 1], ['a', 1]];
+    expect(pairs.map(([a, b]) => names.of(a, b))).toEqual(pairs.map(([a, b]) => `${a}|${b}`));
+  });
+
+  it('names the pairs of a flow whose two ends alternate, and a pair past the last two', () => {
+    const names = new PairNames('|');
+    const pairs: Array<[string, string | number]> = [['a', 1], ['b', 2], ['a', 1], ['b', 2], ['c', 3], ['a', 1], ['a', 2], ['b', 2], ['b', 1]];
     expect(pairs.map(([a, b]) => names.of(a, b))).toEqual(pairs.map(([a, b]) => `${a}|${b}`));
   });
 });

@@ -59,6 +59,16 @@ describe('victim copies', () => {
     expect(() => new VictimCopies(8, (1 << 16) + 1)).toThrow(/maxAddresses/);
   });
 
+  it('numbers addresses anew after forgetting them all: a number remembered from before never names another address', () => {
+    const copies = new VictimCopies(8, 2);
+    const tcpFrom = (src: string, dst: string, flags: number) => packet({ src, dst, srcPort: 40000, dstPort: 80, tcpFlags: flags });
+    copies.wants(tcpFrom('10.0.0.1', '10.0.0.2', TcpFlag.SYN));
+    // A third address: everything is forgotten, and 10.0.0.1 and 10.0.0.9 get numbers anew.
+    copies.wants(tcpFrom('10.0.0.1', '10.0.0.9', TcpFlag.SYN));
+    expect(copies.wants(tcpFrom('10.0.0.9', '10.0.0.1', TcpFlag.ACK))).toBe(false); // the other way round
+    expect(copies.wants(tcpFrom('10.0.0.1', '10.0.0.9', TcpFlag.ACK))).toBe(true);
+  });
+
   it('completes the handshakes of addresses numbered past 32,767 and of ports past 32,767 (sockets are signed 32-bit ints)', () => {
     const copies = new VictimCopies(1 << 16);
     const source = (n: number) => `11.${(n >> 16) & 255}.${(n >> 8) & 255}.${n & 255}`;
