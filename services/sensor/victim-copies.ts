@@ -14,6 +14,7 @@
  */
 import type { Packet } from '../common/model.ts';
 import { completesHandshake, isEchoRequest, isSynOnly } from '../common/packet-kinds.ts';
+import { Int32Map } from '../common/int32-map.ts';
 import { RecentTwo } from '../common/recent-two.ts';
 
 /** Handshakes whose completing ACK is awaited, at most (a power of two); the oldest is forgotten first. */
@@ -34,8 +35,12 @@ export class VictimCopies {
   private readonly addresses = new Map<string, number>();
   /** A SYN's two ends, then its handshake's ACK from the other end: the same two addresses. */
   private readonly recentAddresses = new RecentTwo<number>();
-  /** Client socket -> server socket, of the SYNs copied whose handshake is not complete. */
-  private readonly pending = new Map<number, number>();
+  /**
+   * Client socket -> server socket, of the SYNs copied whose handshake is not complete: at most
+   * maxPending (the ring below bounds it), in typed arrays (a Map rehashed into new tables as a
+   * flood's SYNs came and went).
+   */
+  private readonly pending: Int32Map;
   /** The handshakes in the order their SYNs came, a ring: the oldest is forgotten when it is full. */
   private readonly ringClient: Int32Array;
   private readonly ringServer: Int32Array;
@@ -54,6 +59,7 @@ export class VictimCopies {
   ) {
     if ((maxPending & (maxPending - 1)) !== 0) throw new Error(`maxPending must be a power of two, not ${maxPending}`);
     if (maxAddresses > MAX_ADDRESSES) throw new Error(`maxAddresses must be at most ${MAX_ADDRESSES} (a socket is an address number and a port in 32 bits), not ${maxAddresses}`);
+    this.pending = new Int32Map(maxPending);
     this.ringClient = new Int32Array(maxPending);
     this.ringServer = new Int32Array(maxPending);
     this.ringUsed = new Uint8Array(maxPending);
