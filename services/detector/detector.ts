@@ -206,6 +206,23 @@ export class PairNames {
   }
 }
 
+/**
+ * '<prefix><port>' names ('tcp/443'), one string per port in an array indexed by the port: a
+ * probe's service is named for every SYN, and a scan asks for a new port every packet, where a
+ * PairNames lookup missed its memo and paid two Map lookups (docs/performance.md, session 14).
+ */
+export class PortNames {
+  /** Filled up front: set index by index from empty, V8 would turn the array into a dictionary. */
+  private readonly names = new Array<string | undefined>(65_536).fill(undefined);
+
+  constructor(private readonly prefix: string) {}
+
+  of(port: number): string {
+    if (!(port >= 0 && port <= 65_535) || !Number.isInteger(port)) return this.prefix + port;
+    return (this.names[port] ??= this.prefix + port);
+  }
+}
+
 /** '<a>><b>' names (a source and its destination, or its destination port). */
 export const directedPairs = new PairNames('>');
 

@@ -13,7 +13,7 @@
  * SYNs are not a flood.
  */
 import type { DetectorPacket } from '../../common/model.ts';
-import { AddressKeys, belowEveryThreshold, evidence, fallsShort, judge, PairNames, TCP, tsMs, type Detector, type DetectorContext, type Finding, type Judgement } from '../detector.ts';
+import { AddressKeys, belowEveryThreshold, evidence, fallsShort, judge, PairNames, PortNames, TCP, tsMs, type Detector, type DetectorContext, type Finding, type Judgement } from '../detector.ts';
 import { BoundedMap, CountWindow, DistinctWindow } from '../windows.ts';
 import { completesHandshake, isEchoRequest, isSynOnly } from './probe.ts';
 
@@ -32,14 +32,10 @@ const victimKeys = new AddressKeys('v:');
 const victimServices = new PairNames('|');
 
 /** 'tcp/<port>' strings, one per port (a flood asks for the same one every packet). */
-const tcpServices: string[] = [];
+const tcpServices = new PortNames('tcp/');
 
 function serviceOf(p: DetectorPacket): string | null {
-  if (p.protocol === TCP) {
-    const port = p.dstPort;
-    if (port < 0 || port > 65535) return `tcp/${port}`;
-    return (tcpServices[port] ??= `tcp/${port}`);
-  }
+  if (p.protocol === TCP) return tcpServices.of(p.dstPort);
   if (isEchoRequest(p)) return 'icmp-echo';
   return null;
 }

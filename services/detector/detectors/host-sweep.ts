@@ -4,7 +4,7 @@
  * rule; the seeds had none (SAS counted a sweep as a SYN or ICMP flood).
  */
 import type { DetectorPacket } from '../../common/model.ts';
-import { belowEveryThreshold, evidence, fallsShort, judge, PairNames, srcKey, TCP, tsMs, type Detector, type DetectorContext, type Finding } from '../detector.ts';
+import { belowEveryThreshold, evidence, fallsShort, judge, PairNames, PortNames, srcKey, TCP, tsMs, type Detector, type DetectorContext, type Finding } from '../detector.ts';
 import { subnetOf } from '../net.ts';
 import { BoundedMap, DistinctWindow, windowIdle } from '../windows.ts';
 import { isEchoRequest, isSynOnly, isUdpProbe } from './probe.ts';
@@ -12,16 +12,17 @@ import { isEchoRequest, isSynOnly, isUdpProbe } from './probe.ts';
 type State = BoundedMap<DistinctWindow<string>>;
 
 /** 'tcp/<port>', 'udp/<port>': one string per service (asked for every probe). */
-const services = new PairNames('/');
+const tcpServices = new PortNames('tcp/');
+const udpServices = new PortNames('udp/');
 /** '<subnet>|<service>': the window's name in the source's state. */
 const sweeps = new PairNames('|');
 /** The subnet of each destination (subnetOf builds a new string). */
 const subnets = new Map<string, string>();
 
 function serviceOf(p: DetectorPacket): string | null {
-  if (isSynOnly(p)) return services.of('tcp', p.dstPort);
+  if (isSynOnly(p)) return tcpServices.of(p.dstPort);
   if (isEchoRequest(p)) return 'icmp-echo';
-  if (isUdpProbe(p)) return services.of('udp', p.dstPort);
+  if (isUdpProbe(p)) return udpServices.of(p.dstPort);
   return null;
 }
 

@@ -4,7 +4,7 @@
  * spoofed flood (a new source address per packet).
  */
 import { describe, expect, it } from 'vitest';
-import { AddressKeys, PairNames, srcKey } from '../../../services/detector/detector.ts';
+import { AddressKeys, PairNames, PortNames, srcKey } from '../../../services/detector/detector.ts';
 import { packet } from './packets.ts';
 
 describe('AddressKeys', () => {
@@ -48,5 +48,14 @@ describe('PairNames', () => {
     const names = new PairNames('|');
     const pairs: Array<[string, string | number]> = [['a', 1], ['b', 2], ['a', 1], ['b', 2], ['c', 3], ['a', 1], ['a', 2], ['b', 2], ['b', 1]];
     expect(pairs.map(([a, b]) => names.of(a, b))).toEqual(pairs.map(([a, b]) => `${a}|${b}`));
+  });
+});
+
+describe('PortNames', () => {
+  it('names every port with its prefix, the same string object on every call, and a value that is no port all the same', () => {
+    const names = new PortNames('tcp/');
+    expect([0, 22, 443, 65_535].map((port) => names.of(port))).toEqual(['tcp/0', 'tcp/22', 'tcp/443', 'tcp/65535']);
+    expect(names.of(443)).toBe(names.of(443));
+    expect([-1, 65_536, 1.5].map((port) => names.of(port))).toEqual(['tcp/-1', 'tcp/65536', 'tcp/1.5']);
   });
 });
