@@ -2,8 +2,7 @@
  * The partition of a key: murmur2 as Kafka's Java client and kafkajs's DefaultPartitioner
  * compute it, so the memory adapter puts a key where Kafka would and tools agree on it.
  */
-export function murmur2(data: Buffer): number {
-  const length = data.length;
+export function murmur2(data: Uint8Array, length = data.length): number {
   const seed = 0x9747b28c;
   const m = 0x5bd1e995;
   const r = 24;
@@ -34,5 +33,27 @@ export function murmur2(data: Buffer): number {
 }
 
 export function partitionForKey(key: string, partitionCount: number): number {
-  return (murmur2(Buffer.from(key)) & 0x7fffffff) % partitionCount;
+  return (murmur2OfKey(key) & 0x7fffffff) % partitionCount;
+}
+
+/** Where an ASCII key's bytes are written (its UTF-8 bytes are its char codes). */
+const scratch = new Uint8Array(64);
+
+/**
+ * murmur2 over the key's UTF-8 bytes without a Buffer per key: the sensor asks for a source
+ * address's partition for every packet, and computing it costs less than a cache of them once
+ * a flood brings new addresses faster than a cache can keep them (docs/performance.md, session 14).
+ */
+function murmur2OfKey(key: string): number {
+  const n = key.length;
+  if (n <= scratch.length) {
+    let i = 0;
+    for (; i < n; i++) {
+      const c = key.charCodeAt(i);
+      if (c > 0x7f) break;
+      scratch[i] = c;
+    }
+    if (i === n) return murmur2(scratch, n);
+  }
+  return murmur2(Buffer.from(key));
 }
