@@ -10,6 +10,7 @@ import type { Category, Evidence, IntelVerdict, DetectorPacket, Severity } from 
 import type { DetectorConfig } from '../common/config/sections/detector.ts';
 import type { CidrSet } from './net.ts';
 import { adjustSeverity, adjustThreshold } from './intel/tiers.ts';
+import { flat } from '../common/flat-string.ts';
 import { RecentTwo } from '../common/recent-two.ts';
 
 export interface DetectorContext {
@@ -129,7 +130,7 @@ export class AddressKeys {
     k = this.keys.get(address);
     if (k === undefined) {
       if (this.keys.size >= 200_000) this.keys.clear();
-      k = this.prefix + address;
+      k = flat(this.prefix + address);
       this.keys.set(address, k);
     }
     this.recent.remember(address, k);
@@ -198,7 +199,7 @@ export class PairNames {
     }
     let name = second.get(b);
     if (name === undefined) {
-      name = `${a}${this.separator}${b}`;
+      name = flat(`${a}${this.separator}${b}`);
       second.set(b, name);
       this.count++;
     }
@@ -219,7 +220,7 @@ export class PortNames {
 
   of(port: number): string {
     if (!(port >= 0 && port <= 65_535) || !Number.isInteger(port)) return this.prefix + port;
-    return (this.names[port] ??= this.prefix + port);
+    return (this.names[port] ??= flat(this.prefix + port));
   }
 }
 

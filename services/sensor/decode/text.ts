@@ -3,6 +3,8 @@
  * and small bounded caches, since a capture repeats the same few hundred addresses millions
  * of times (and handing on the same string object lets the Avro encoder reuse its bytes).
  */
+import { flat } from '../../common/flat-string.ts';
+
 const DEC: string[] = [];
 const DEC_DOT: string[] = [];
 const HEX2: string[] = [];
@@ -33,7 +35,7 @@ export function ipv4FromU32(u32: number): string {
   const slot = Math.imul(v, 0x9e3779b1) >>> SHIFT;
   const cached = ipv4Vals[slot];
   if (ipv4Keys[slot] === v && cached !== '') return cached;
-  const s = DEC_DOT[v >>> 24] + DEC_DOT[(v >>> 16) & 0xff] + DEC_DOT[(v >>> 8) & 0xff] + DEC[v & 0xff];
+  const s = flat(DEC_DOT[v >>> 24] + DEC_DOT[(v >>> 16) & 0xff] + DEC_DOT[(v >>> 8) & 0xff] + DEC[v & 0xff]);
   ipv4Keys[slot] = v;
   ipv4Vals[slot] = s;
   return s;
@@ -49,7 +51,7 @@ export function macText(buf: Buffer, off: number): string {
   const slot = Math.imul(lo ^ Math.imul(hi, 0x85ebca6b), 0x9e3779b1) >>> SHIFT;
   const cached = macVals[slot];
   if (macLo[slot] === lo && macHi[slot] === hi && cached !== '') return cached;
-  const s = HEX2_COLON[buf[off]] + HEX2_COLON[buf[off + 1]] + HEX2_COLON[buf[off + 2]] + HEX2_COLON[buf[off + 3]] + HEX2_COLON[buf[off + 4]] + HEX2[buf[off + 5]];
+  const s = flat(HEX2_COLON[buf[off]] + HEX2_COLON[buf[off + 1]] + HEX2_COLON[buf[off + 2]] + HEX2_COLON[buf[off + 3]] + HEX2_COLON[buf[off + 4]] + HEX2[buf[off + 5]]);
   macHi[slot] = hi;
   macLo[slot] = lo;
   macVals[slot] = s;
@@ -75,7 +77,7 @@ export function ipv6Text(buf: Buffer, off: number): string {
   const k = slot * 4;
   const cached = ipv6Vals[slot];
   if (ipv6Keys[k] === a && ipv6Keys[k + 1] === b && ipv6Keys[k + 2] === c && ipv6Keys[k + 3] === d && cached !== '') return cached;
-  const s = ipv6Format(buf, off);
+  const s = flat(ipv6Format(buf, off));
   ipv6Keys[k] = a;
   ipv6Keys[k + 1] = b;
   ipv6Keys[k + 2] = c;
