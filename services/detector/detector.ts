@@ -224,6 +224,50 @@ export class PortNames {
   }
 }
 
+/**
+ * A value per port, in an array indexed by the port: a detector asks about a packet's ports for
+ * every packet, and an object or Set keyed by a few scattered ports answered through a hash
+ * table (V8 keeps an object with keys 22 and 5986 as a dictionary).
+ */
+export class PortTable<V> {
+  private readonly values = new Array<V | undefined>(65_536).fill(undefined);
+
+  constructor(entries: Iterable<readonly [number, V]>) {
+    for (const [port, value] of entries) if (Number.isInteger(port) && port >= 0 && port <= 65_535) this.values[port] = value;
+  }
+
+  /** A table of the ports of a list, each mapped to true. */
+  static of(ports: Iterable<number>): PortTable<true> {
+    return new PortTable<true>([...ports].map((port) => [port, true] as const));
+  }
+
+  /** The value of port; undefined for a port without one and for a value that is no port (-1: none). */
+  get(port: number): V | undefined {
+    return port >= 0 && port <= 65_535 ? this.values[port] : undefined;
+  }
+
+  has(port: number): boolean {
+    return this.get(port) !== undefined;
+  }
+}
+
+/**
+ * The PortTable of a configured port list, made again only when the list changes (the
+ * configuration a detector reads can change between runs in one process: tests, `analyze`).
+ */
+export class ConfiguredPorts {
+  private list: readonly number[] | null = null;
+  private table: PortTable<true> = PortTable.of([]);
+
+  of(list: readonly number[]): PortTable<true> {
+    if (list !== this.list) {
+      this.list = list;
+      this.table = PortTable.of(list);
+    }
+    return this.table;
+  }
+}
+
 /** '<a>><b>' names (a source and its destination, or its destination port). */
 export const directedPairs = new PairNames('>');
 

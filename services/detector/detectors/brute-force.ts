@@ -5,7 +5,7 @@
  * service, so an attack on SSH and one on RDP are two.
  */
 import type { DetectorPacket } from '../../common/model.ts';
-import { belowEveryThreshold, directedPairs, evidence, fallsShort, judge, srcKey, tsMs, type Detector, type DetectorContext, type Finding, type Judgement } from '../detector.ts';
+import { belowEveryThreshold, ConfiguredPorts, directedPairs, evidence, fallsShort, judge, PortTable, srcKey, tsMs, type Detector, type DetectorContext, type Finding, type Judgement } from '../detector.ts';
 import { BoundedMap, CountWindow, DistinctWindow } from '../windows.ts';
 import { isSynOnly } from './probe.ts';
 
@@ -19,14 +19,10 @@ type State = BoundedMap<Service>;
 /** A service's state is idle when its attempts are (what idle() has always judged it by). */
 const attemptsIdle = (service: Service, nowMs: number): boolean => service.attempts.idle(nowMs);
 
-const SERVICE: Record<number, string> = { 21: 'FTP', 22: 'SSH', 23: 'Telnet', 25: 'SMTP', 110: 'POP3', 143: 'IMAP', 389: 'LDAP', 445: 'SMB', 465: 'SMTPS', 587: 'SMTP', 993: 'IMAPS', 995: 'POP3S', 1433: 'MSSQL', 1521: 'Oracle', 3306: 'MySQL', 3389: 'RDP', 5432: 'PostgreSQL', 5900: 'VNC', 5985: 'WinRM', 5986: 'WinRM' };
+const SERVICE = new PortTable<string>(Object.entries({ 21: 'FTP', 22: 'SSH', 23: 'Telnet', 25: 'SMTP', 110: 'POP3', 143: 'IMAP', 389: 'LDAP', 445: 'SMB', 465: 'SMTPS', 587: 'SMTP', 993: 'IMAPS', 995: 'POP3S', 1433: 'MSSQL', 1521: 'Oracle', 3306: 'MySQL', 3389: 'RDP', 5432: 'PostgreSQL', 5900: 'VNC', 5985: 'WinRM', 5986: 'WinRM' }).map(([port, name]) => [Number(port), name] as const));
 
-let portSet: { list: readonly number[]; set: Set<number> } | null = null;
-function authPort(ctx: DetectorContext, port: number): boolean {
-  const list = ctx.config.bruteForce.ports;
-  if (portSet?.list !== list) portSet = { list, set: new Set(list) };
-  return portSet.set.has(port);
-}
+const authPorts = new ConfiguredPorts();
+const authPort = (ctx: DetectorContext, port: number): boolean => authPorts.of(ctx.config.bruteForce.ports).has(port);
 
 export const bruteForce: Detector<State> = {
   name: 'brute-force',
@@ -58,7 +54,7 @@ const newService = (windowMs: number): Service => ({ attempts: CountWindow.of(wi
 /** Built apart from step(), so the getters' closure context is allocated only for a finding. */
 function finding(p: DetectorPacket, key: string, hosts: DistinctWindow<string>, n: number, j: Judgement, ctx: DetectorContext): Finding {
   const cfg = ctx.config.bruteForce;
-  const service = SERVICE[p.dstPort] ?? `port ${p.dstPort}`;
+  const service = SERVICE.get(p.dstPort) ?? `port ${p.dstPort}`;
   return {
     category: 'brute_force',
     family: 'brute_force',

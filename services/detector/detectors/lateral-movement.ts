@@ -17,7 +17,7 @@
  */
 import type { DetectorPacket } from '../../common/model.ts';
 import type { DetectorConfig } from '../../common/config/sections/detector.ts';
-import { evidence, judge, srcKey, tsMs, type Detector, type DetectorContext, type Finding } from '../detector.ts';
+import { evidence, judge, PortTable, srcKey, tsMs, type Detector, type DetectorContext, type Finding } from '../detector.ts';
 import { DistinctWindow } from '../windows.ts';
 import { isClientData } from './probe.ts';
 
@@ -25,7 +25,7 @@ type Service = 'smb' | 'rpc' | 'rdp' | 'winrm' | 'ssh';
 /** A window value's kind: the admin service a host was used for, or remote execution on it. */
 type Kind = Service | 'execution';
 
-const SERVICE: Record<number, Service> = { 22: 'ssh', 135: 'rpc', 139: 'smb', 445: 'smb', 3389: 'rdp', 5985: 'winrm', 5986: 'winrm' };
+const SERVICE = new PortTable<Service>([[22, 'ssh'], [135, 'rpc'], [139, 'smb'], [445, 'smb'], [3389, 'rdp'], [5985, 'winrm'], [5986, 'winrm']]);
 
 /** What a request that means remote execution is, and its ATT&CK technique. */
 export interface ExecutionSignal {
@@ -71,8 +71,8 @@ function internalPair(p: DetectorPacket, ctx: DetectorContext): boolean {
 
 /** A client's session packet to an admin service, or any client request that signals remote execution (RPC also runs on dynamic ports). */
 function candidate(p: DetectorPacket, ctx: DetectorContext): boolean {
-  if (SERVICE[p.srcPort] !== undefined || !isClientData(p)) return false;
-  return (SERVICE[p.dstPort] !== undefined || executionSignal(p.smbRpc) !== null) && internalPair(p, ctx);
+  if (SERVICE.has(p.srcPort) || !isClientData(p)) return false;
+  return (SERVICE.has(p.dstPort) || executionSignal(p.smbRpc) !== null) && internalPair(p, ctx);
 }
 
 /** Sum over the window's hosts of the heaviest weight each was used for. */
@@ -105,7 +105,7 @@ export const lateralMovement: Detector<State> = {
     const cfg = ctx.config.lateral;
     const t = tsMs(p);
     const signal = executionSignal(p.smbRpc);
-    const service = SERVICE[p.dstPort];
+    const service = SERVICE.get(p.dstPort);
     const pair = `${p.dst}|${service ?? 'rpc'}`;
     // Known before this packet: present in the window after add() refreshed it (add() is false
     // for a value already there, and also when the window is full, when it is not there).
@@ -118,7 +118,7 @@ export const lateralMovement: Detector<State> = {
     const title =
       signal !== null
         ? `Lateral movement: remote execution from ${p.src} on ${p.dst} through ${signal.what}`
-        : `Lateral movement: ${p.src} opened admin sessions (${service.toUpperCase()} and others) to ${hosts.length} internal host${hosts.length === 1 ? '' : 's'}`;
+        : `Lateral movement: ${p.src} opened admin sessions (${(service ?? 'rpc').toUpperCase()} and others) to ${hosts.length} internal host${hosts.length === 1 ? '' : 's'}`;
     const details: Record<string, string> = { hosts: hosts.slice(0, 8).join(','), lastService: service ?? 'rpc' };
     if (signal !== null) {
       details.execution = signal.what;

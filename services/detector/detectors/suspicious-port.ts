@@ -7,18 +7,14 @@
  * tor.ts (one category per incident).
  */
 import type { DetectorPacket } from '../../common/model.ts';
-import { belowEveryThreshold, evidence, fallsShort, judge, srcKey, tsMs, UDP, type Detector, type DetectorContext, type Finding } from '../detector.ts';
+import { belowEveryThreshold, ConfiguredPorts, evidence, fallsShort, judge, srcKey, tsMs, UDP, type Detector, type DetectorContext, type Finding } from '../detector.ts';
 import { BoundedMap, CountWindow, windowIdle } from '../windows.ts';
 import { isClientData } from './probe.ts';
 
 type State = BoundedMap<CountWindow>;
 
-let portSet: { list: readonly number[]; set: Set<number> } | null = null;
-function listed(ctx: DetectorContext, port: number): boolean {
-  const list = ctx.config.suspiciousPort.ports;
-  if (portSet?.list !== list) portSet = { list, set: new Set(list) };
-  return portSet.set.has(port);
-}
+const listedPorts = new ConfiguredPorts();
+const listed = (ctx: DetectorContext, port: number): boolean => listedPorts.of(ctx.config.suspiciousPort.ports).has(port);
 
 export const suspiciousPort: Detector<State> = {
   name: 'suspicious-port',

@@ -4,7 +4,7 @@
  * spoofed flood (a new source address per packet).
  */
 import { describe, expect, it } from 'vitest';
-import { AddressKeys, PairNames, PortNames, srcKey } from '../../../services/detector/detector.ts';
+import { AddressKeys, ConfiguredPorts, PairNames, PortNames, PortTable, srcKey } from '../../../services/detector/detector.ts';
 import { packet } from './packets.ts';
 
 describe('AddressKeys', () => {
@@ -57,5 +57,23 @@ describe('PortNames', () => {
     expect([0, 22, 443, 65_535].map((port) => names.of(port))).toEqual(['tcp/0', 'tcp/22', 'tcp/443', 'tcp/65535']);
     expect(names.of(443)).toBe(names.of(443));
     expect([-1, 65_536, 1.5].map((port) => names.of(port))).toEqual(['tcp/-1', 'tcp/65536', 'tcp/1.5']);
+  });
+});
+
+describe('PortTable', () => {
+  it('answers for the ports it was given, nothing for the others nor for a value that is no port', () => {
+    const table = new PortTable<string>([[22, 'ssh'], [5986, 'winrm'], [0, 'zero'], [65_535, 'last'], [70_000, 'ignored'], [-1, 'ignored']]);
+    expect([22, 5986, 0, 65_535].map((port) => table.get(port))).toEqual(['ssh', 'winrm', 'zero', 'last']);
+    expect([23, -1, 65_536, 70_000, 1.5, Number.NaN].map((port) => table.has(port))).toEqual([false, false, false, false, false, false]);
+  });
+
+  it('ConfiguredPorts makes a table again only when the configured list changes', () => {
+    const configured = new ConfiguredPorts();
+    const list = [4444, 31337];
+    const first = configured.of(list);
+    expect(configured.of(list)).toBe(first);
+    expect([first.has(4444), first.has(31337), first.has(80)]).toEqual([true, true, false]);
+    const changed = configured.of([80]);
+    expect([changed.has(80), changed.has(4444)]).toEqual([true, false]);
   });
 });
