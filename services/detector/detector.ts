@@ -70,6 +70,10 @@ export interface Shortfall {
   severity: Severity;
 }
 
+/**
+ * One detector: a plain object whose functions never use `this` (the engine calls keyOf,
+ * presentKeyOf and step unbound, from arrays it makes once).
+ */
 export interface Detector<S = unknown> {
   /** File name under detectors/ (Alert.detector). */
   readonly name: string;
