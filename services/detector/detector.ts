@@ -234,10 +234,23 @@ export class PortNames {
  * table (V8 keeps an object with keys 22 and 5986 as a dictionary).
  */
 export class PortTable<V> {
-  private readonly values = new Array<V | undefined>(65_536).fill(undefined);
+  /**
+   * Each port's value as its index in `values` (0: none): 64 KB, where an array of 65,536
+   * values took 512 KB, and a port is random enough to miss the processor's caches there.
+   */
+  private readonly codes = new Uint8Array(65_536);
+  private readonly values: Array<V | undefined> = [undefined];
 
   constructor(entries: Iterable<readonly [number, V]>) {
-    for (const [port, value] of entries) if (Number.isInteger(port) && port >= 0 && port <= 65_535) this.values[port] = value;
+    for (const [port, value] of entries) {
+      if (!Number.isInteger(port) || port < 0 || port > 65_535) continue;
+      let code = this.values.indexOf(value, 1);
+      if (code < 0) {
+        if (this.values.length > 255) throw new RangeError('a PortTable holds at most 255 distinct values');
+        code = this.values.push(value) - 1;
+      }
+      this.codes[port] = code;
+    }
   }
 
   /** A table of the ports of a list, each mapped to true. */
@@ -247,11 +260,12 @@ export class PortTable<V> {
 
   /** The value of port; undefined for a port without one and for a value that is no port (-1: none). */
   get(port: number): V | undefined {
-    return port >= 0 && port <= 65_535 ? this.values[port] : undefined;
+    return port >= 0 && port <= 65_535 ? this.values[this.codes[port]] : undefined;
   }
 
   has(port: number): boolean {
-    return this.get(port) !== undefined;
+    // > 0, not !== 0: a port that is no integer reads undefined.
+    return port >= 0 && port <= 65_535 && this.codes[port] > 0;
   }
 }
 

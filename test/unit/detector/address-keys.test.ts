@@ -65,6 +65,10 @@ describe('PortTable', () => {
     const table = new PortTable<string>([[22, 'ssh'], [5986, 'winrm'], [0, 'zero'], [65_535, 'last'], [70_000, 'ignored'], [-1, 'ignored']]);
     expect([22, 5986, 0, 65_535].map((port) => table.get(port))).toEqual(['ssh', 'winrm', 'zero', 'last']);
     expect([23, -1, 65_536, 70_000, 1.5, Number.NaN].map((port) => table.has(port))).toEqual([false, false, false, false, false, false]);
+    expect([1.5, Number.NaN].map((port) => table.get(port))).toEqual([undefined, undefined]);
+    // Ports share a value's slot; at most 255 distinct values.
+    expect(new PortTable(Array.from({ length: 1000 }, (_, port) => [port, port % 255] as const)).get(999)).toBe(999 % 255);
+    expect(() => new PortTable(Array.from({ length: 256 }, (_, port) => [port, port] as const))).toThrow(/255/);
   });
 
   it('ConfiguredPorts makes a table again only when the configured list changes', () => {
