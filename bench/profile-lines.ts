@@ -1,0 +1,88 @@
+/**
+ * Where a bench spends its time, by source line (not a test; prints figures). tsx hands V8 each
+ * module on one line, so a CPU profile of a run under tsx names functions but no lines; this
+ * bundles the entry with esbuild (lines kept, next to the entry so that paths relative to it
+ * still resolve), runs it under `node --cpu-prof`, and prints the main thread's self time by
+ * source file and by line:
+ *
+ *   node --import tsx bench/profile-lines.ts [--top=40] [--node=<flag>...] ENTRY [ARGS...]
+ *   node --import tsx bench/profile-lines.ts --node=--max-semi-space-size=32 bench/detector-analyze.ts 1000000 3
+ *
+ * Line figures are samples of optimised code mapped back to lines: good for finding the few hot
+ * lines, rough within a function. Modules that read files beside themselves (the Lua scripts of
+ * the Redis store) do not run bundled.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { buildSync } from 'esbuild';
+
+interface ProfileNode {
+  id: number;
+  callFrame: { functionName: string; url: string; lineNumber: number };
+  positionTicks?: Array<{ line: number; ticks: number }>;
+}
+
+const args = process.argv.slice(2);
+const top = Number(args.find((a) => a.startsWith('--top='))?.slice(6) ?? 40);
+const nodeFlags = args.filter((a) => a.startsWith('--node=')).map((a) => a.slice(7));
+const rest = args.filter((a) => !a.startsWith('--top=') && !a.startsWith('--node='));
+const entry = rest[0];
+if (entry === undefined) {
+  process.stderr.write('usage: node --import tsx bench/profile-lines.ts [--top=N] [--node=<flag>...] ENTRY [ARGS...]\n');
+  process.exit(2);
+}
+const bundle = path.join(path.dirname(entry), `.profile-${path.basename(entry, path.extname(entry))}.mjs`);
+const profileDir = mkdtempSync(path.join(tmpdir(), 'ns-profile-'));
+try {
+  buildSync({ entryPoints: [entry], bundle: true, platform: 'node', format: 'esm', packages: 'external', outfile: bundle, logLevel: 'warning' });
+  const run = spawnSync(process.execPath, [...nodeFlags, '--cpu-prof', `--cpu-prof-dir=${profileDir}`, bundle, ...rest.slice(1)], { stdio: 'inherit' });
+  if (run.status !== 0) throw new Error(`${entry} exited with ${run.status ?? run.signal}`);
+  // The main thread's profile is the first one written (worker threads write theirs after).
+  const file = readdirSync(profileDir).sort()[0];
+  const profile = JSON.parse(readFileSync(path.join(profileDir, file), 'utf8')) as { nodes: ProfileNode[]; samples: number[] };
+  report(profile, readFileSync(bundle, 'utf8').split('\n'));
+} finally {
+  rmSync(bundle, { force: true });
+  rmSync(profileDir, { recursive: true, force: true });
+}
+
+function report(profile: { nodes: ProfileNode[]; samples: number[] }, source: string[]): void {
+  // esbuild marks where each bundled module starts: `// services/detector/engine/engine.ts`.
+  const starts: Array<{ line: number; file: string }> = [];
+  source.forEach((text, i) => {
+    const m = /^\/\/ ((?:services|bench|node_modules)\/\S+)$/.exec(text);
+    if (m) starts.push({ line: i + 1, file: m[1] });
+  });
+  const fileOf = (line: number): string => {
+    let found = '(entry)';
+    for (const s of starts) if (s.line <= line) found = s.file;
+    return found;
+  };
+  const total = profile.samples.length;
+  const byLine = new Map<number, { ticks: number; fn: string }>();
+  const byFile = new Map<string, number>();
+  const bySelf = new Map<number, number>();
+  for (const id of profile.samples) bySelf.set(id, (bySelf.get(id) ?? 0) + 1);
+  for (const node of profile.nodes) {
+    const self = bySelf.get(node.id) ?? 0;
+    if (self === 0) continue;
+    const inBundle = node.callFrame.url.endsWith(path.basename(bundle));
+    const file = inBundle ? fileOf(node.callFrame.lineNumber + 1) : node.callFrame.functionName || node.callFrame.url || '(native)';
+    byFile.set(file, (byFile.get(file) ?? 0) + self);
+    if (!inBundle) continue;
+    for (const { line, ticks } of node.positionTicks ?? []) {
+      const at = byLine.get(line) ?? { ticks: 0, fn: node.callFrame.functionName };
+      at.ticks += ticks;
+      byLine.set(line, at);
+    }
+  }
+  const pct = (n: number): string => `${((n / total) * 100).toFixed(1).padStart(5)} %`;
+  console.log(`\n${total} samples; self time by source file:`);
+  for (const [file, n] of [...byFile].sort((a, b) => b[1] - a[1]).slice(0, top)) console.log(`${pct(n)}  ${file}`);
+  console.log('\nself time by line:');
+  for (const [line, { ticks, fn }] of [...byLine].sort((a, b) => b[1].ticks - a[1].ticks).slice(0, top)) {
+    console.log(`${pct(ticks)}  ${fileOf(line).replace(/^services\//, '')} ${fn || '(anonymous)'}: ${source[line - 1].trim().slice(0, 100)}`);
+  }
+}
