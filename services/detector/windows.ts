@@ -136,7 +136,11 @@ export class CountWindow {
 }
 
 /** The ring slot of bucket index i (indexes are never negative for real timestamps, but may be). */
-const slotOf = (i: number, n: number): number => ((i % n) + n) % n;
+const slotOf = (i: number, n: number): number => {
+  // One division, not two: this runs for every count a window adds.
+  const r = i % n;
+  return r < 0 ? r + n : r;
+};
 
 /** Up to this many values a DistinctWindow finds a value by scanning; beyond, through a Map. */
 const SCAN_MAX = 16;
