@@ -43,7 +43,8 @@ function newHosts(ctx: DetectorContext): DistinctWindow<string> {
 export const hostSweep: Detector<State> = {
   name: 'host-sweep',
   enabled: (c) => c.hostSweep.enabled,
-  keyOf: (p) => (serviceOf(p) !== null ? srcKey(p) : null),
+  // A probe of any service (serviceOf's cases, without naming the service: step does).
+  keyOf: (p) => (isSynOnly(p) || isEchoRequest(p) || isUdpProbe(p) ? srcKey(p) : null),
   quietFirst: (_p, c) => belowEveryThreshold(c.hostSweep.threshold, 1),
   create: () => new BoundedMap<DistinctWindow<string>>(64),
   revive: (json) => new BoundedMap<DistinctWindow<string>>(64, (json as Array<[string, never]>).map(([k, v]) => [k, DistinctWindow.from<string>(v)])),

@@ -125,4 +125,12 @@ describe('keeping a new key\'s first packet', () => {
     // The class of a decoded packet: one hidden class in the detectors.
     expect(revived).toBeInstanceOf(PackedPacket);
   });
+
+  it('keeps every field a DetectorPacket has but arp and dns, each in its place', () => {
+    // A value of its own in every field, so that a field written in the wrong place or not at all shows.
+    const p = { ...syn('198.18.0.1', '10.10.10.10', 80, 1_700_000_000_000, 1024), length: 1234, ipLength: 1200, fragment: false, fragmentOffset: 7, tcpFlags: 0x1ff, payloadLength: 99, icmpType: 3, icmpCode: 5, communityId: '1:abc=', smbRpc: 'share:C$', victimCopy: true };
+    const FULL = ['ts', 'length', 'capLength', 'ifIndex', 'linkType', 'srcMac', 'dstMac', 'vlanIds', 'etherType', 'ipVersion', 'src', 'dst', 'protocol', 'ttl', 'ipLength', 'fragment', 'fragmentOffset', 'srcPort', 'dstPort', 'tcpFlags', 'tcpSeq', 'tcpAck', 'tcpWindow', 'payloadLength', 'icmpType', 'icmpCode', 'tlsSni', 'httpHost', 'communityId', 'decodeFlags', 'smbRpc', 'victimCopy'] as const;
+    const kept = DETECTOR_PACKET_FIELDS.filter((f) => f !== 'arp' && f !== 'dns');
+    expect(keepPacket(p)).toEqual(FULL.map((f) => ((kept as readonly string[]).includes(f) ? p[f] : null)));
+  });
 });
