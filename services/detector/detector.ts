@@ -113,9 +113,17 @@ export interface Detector<S = unknown> {
 }
 
 /**
+ * Addresses an AddressKeys remembers at most. Small enough for its table to stay in the
+ * processor's caches: a spoofed flood's new addresses each miss it anyway, and a lookup in a
+ * table of 200,000 cost more than making a name again (analyze −7 %, docs/performance.md,
+ * session 14).
+ */
+export const ADDRESS_KEYS_MAX = 32_768;
+
+/**
  * '<prefix><address>' state keys, one string per address: a detector keys most packets by an
  * address, and the engine then hashes and compares the same string instead of a new one per
- * detector call. Bounded: forgets everything past 200,000 addresses.
+ * detector call. Bounded: forgets everything past ADDRESS_KEYS_MAX addresses.
  */
 export class AddressKeys {
   private readonly keys = new Map<string, string>();
@@ -133,7 +141,7 @@ export class AddressKeys {
     if (k !== undefined) return k;
     k = this.keys.get(address);
     if (k === undefined) {
-      if (this.keys.size >= 200_000) this.keys.clear();
+      if (this.keys.size >= ADDRESS_KEYS_MAX) this.keys.clear();
       k = flat(this.prefix + address);
       this.keys.set(address, k);
     }
@@ -141,7 +149,7 @@ export class AddressKeys {
     return k;
   }
 
-  /** Addresses named now (at most 200,000). */
+  /** Addresses named now (at most ADDRESS_KEYS_MAX). */
   get size(): number {
     return this.keys.size;
   }

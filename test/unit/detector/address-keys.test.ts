@@ -4,7 +4,7 @@
  * spoofed flood (a new source address per packet).
  */
 import { describe, expect, it } from 'vitest';
-import { AddressKeys, ConfiguredPorts, PairNames, PortNames, PortTable, srcKey } from '../../../services/detector/detector.ts';
+import { ADDRESS_KEYS_MAX, AddressKeys, ConfiguredPorts, PairNames, PortNames, PortTable, srcKey } from '../../../services/detector/detector.ts';
 import { packet } from './packets.ts';
 
 describe('AddressKeys', () => {
@@ -19,14 +19,14 @@ describe('AddressKeys', () => {
     expect(['10.0.0.1', '2001:db8::1', '10.0.0.1', '2001:db8::1', '10.0.0.2', '10.0.0.1'].map((a) => keys.of(a))).toEqual(['v:10.0.0.1', 'v:2001:db8::1', 'v:10.0.0.1', 'v:2001:db8::1', 'v:10.0.0.2', 'v:10.0.0.1']);
   });
 
-  it('holds at most 200,000 addresses (a spoofed flood cannot grow it) and still names every one right', () => {
+  it(`holds at most ${ADDRESS_KEYS_MAX} addresses (a spoofed flood cannot grow it) and still names every one right`, () => {
     const keys = new AddressKeys('src:');
     const address = (n: number): string => `11.${(n >> 16) & 255}.${(n >> 8) & 255}.${n & 255}`;
     for (let n = 0; n < 250_000; n++) {
       const name = keys.of(address(n));
       if (n % 49_999 === 0) expect(name).toBe(`src:${address(n)}`);
     }
-    expect(keys.size).toBeLessThanOrEqual(200_000);
+    expect(keys.size).toBeLessThanOrEqual(ADDRESS_KEYS_MAX);
     expect(keys.size).toBeGreaterThan(0);
     expect(keys.of(address(0))).toBe('src:11.0.0.0');
   });
