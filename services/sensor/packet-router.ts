@@ -27,12 +27,14 @@ export class PacketRouter {
   private readonly victimCopies = new VictimCopies();
 
   /**
-   * keyCacheLimit: keys whose partition is remembered (then it starts again). The sensor keeps
-   * 65,536; `analyze`, which reads whole captures as fast as it can, more.
+   * keyCacheLimit: keys whose partition is remembered (then it starts again). Small enough for
+   * the table to stay in the processor's caches: a flood's new source addresses miss it anyway,
+   * and computing a partition costs less than a lookup in a table of 200,000 (`analyze` −6 %
+   * against 200,000, docs/performance.md, session 14).
    */
   constructor(
     readonly partitions: number,
-    private readonly keyCacheLimit = 65_536,
+    private readonly keyCacheLimit = 32_768,
   ) {}
 
   /** murmur2 over the key's bytes, as Kafka's default partitioner (memoised, bounded). */

@@ -23,16 +23,14 @@ export class PartitionBatches<T> {
 
   /**
    * `entry` makes what a batch holds of a packet: the packet itself or a copy (a caller that
-   * reuses its Packet must copy), `victimCopy` true for its victim copy. `keyCacheLimit` as
-   * for PacketRouter.
+   * reuses its Packet must copy), `victimCopy` true for its victim copy.
    */
   constructor(
     partitions: number,
     private readonly size: number,
     private readonly entry: (p: Packet, victimCopy: boolean) => T,
-    keyCacheLimit?: number,
   ) {
-    this.router = new PacketRouter(partitions, keyCacheLimit);
+    this.router = new PacketRouter(partitions);
     this.pending = Array.from({ length: partitions }, () => []);
   }
 
