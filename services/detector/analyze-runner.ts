@@ -72,7 +72,7 @@ export class PacketAnalyzer {
       partitions: config.detector.partitions,
     });
     const n = config.detector.partitions;
-    this.batches = new PartitionBatches(n, options.batchSize ?? config.sensor.batchMaxPackets, detectorPacketOf, 200_000);
+    this.batches = new PartitionBatches(n, options.batchSize ?? config.sensor.batchMaxPackets, detectorPacketOf);
     this.offsets = Array.from({ length: n }, () => -1);
   }
 

@@ -237,7 +237,7 @@ export class PortNames {
 }
 
 /**
- * A value per port, in an array indexed by the port: a detector asks about a packet's ports for
+ * A value per port, in a table indexed by the port: a detector asks about a packet's ports for
  * every packet, and an object or Set keyed by a few scattered ports answered through a hash
  * table (V8 keeps an object with keys 22 and 5986 as a dictionary).
  */

@@ -40,9 +40,9 @@ export function partitionForKey(key: string, partitionCount: number): number {
 const scratch = new Uint8Array(64);
 
 /**
- * murmur2 over the key's UTF-8 bytes without a Buffer per key: the sensor asks for a source
- * address's partition for every packet, and computing it costs less than a cache of them once
- * a flood brings new addresses faster than a cache can keep them (docs/performance.md, session 14).
+ * murmur2 over the key's UTF-8 bytes without a Buffer per key: the router computes a partition
+ * for every source its cache does not hold, which under a spoofed flood is nearly every packet
+ * (docs/performance.md, session 14).
  */
 function murmur2OfKey(key: string): number {
   const n = key.length;

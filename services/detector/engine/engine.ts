@@ -254,7 +254,7 @@ export class DetectionEngine {
   private presentBuf: Uint8Array = new Uint8Array(0);
   /** Whether each detector, by index, reads victim copies (Detector.readsVictimCopies) instead of the packets themselves. */
   private readonly readsVictimCopies: boolean[];
-  /** Each detector's presentKeyOf, by index (null for most), bound once. */
+  /** Each detector's presentKeyOf, by index (null for most). */
   private readonly presentKeyers: Array<((p: DetectorPacket, ctx: DetectorContext) => string | null) | null>;
   /** Each detector's keyOf and step, by index. */
   private readonly keyers: Array<(p: DetectorPacket, ctx: DetectorContext) => string | null>;
