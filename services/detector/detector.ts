@@ -261,6 +261,11 @@ export class PortTable<V> {
     }
   }
 
+  /** A table of an object literal keyed by port ({ 22: 'ssh', 3389: 'rdp' }). */
+  static byPort<V>(record: Readonly<Record<number, V>>): PortTable<V> {
+    return new PortTable<V>(Object.entries(record).map(([port, value]) => [Number(port), value] as const));
+  }
+
   /** A table of the ports of a list, each mapped to true. */
   static of(ports: Iterable<number>): PortTable<true> {
     return new PortTable<true>([...ports].map((port) => [port, true] as const));

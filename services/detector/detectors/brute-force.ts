@@ -19,7 +19,7 @@ type State = BoundedMap<Service>;
 /** A service's state is idle when its attempts are (what idle() has always judged it by). */
 const attemptsIdle = (service: Service, nowMs: number): boolean => service.attempts.idle(nowMs);
 
-const SERVICE = new PortTable<string>(Object.entries({ 21: 'FTP', 22: 'SSH', 23: 'Telnet', 25: 'SMTP', 110: 'POP3', 143: 'IMAP', 389: 'LDAP', 445: 'SMB', 465: 'SMTPS', 587: 'SMTP', 993: 'IMAPS', 995: 'POP3S', 1433: 'MSSQL', 1521: 'Oracle', 3306: 'MySQL', 3389: 'RDP', 5432: 'PostgreSQL', 5900: 'VNC', 5985: 'WinRM', 5986: 'WinRM' }).map(([port, name]) => [Number(port), name] as const));
+const SERVICE = PortTable.byPort<string>({ 21: 'FTP', 22: 'SSH', 23: 'Telnet', 25: 'SMTP', 110: 'POP3', 143: 'IMAP', 389: 'LDAP', 445: 'SMB', 465: 'SMTPS', 587: 'SMTP', 993: 'IMAPS', 995: 'POP3S', 1433: 'MSSQL', 1521: 'Oracle', 3306: 'MySQL', 3389: 'RDP', 5432: 'PostgreSQL', 5900: 'VNC', 5985: 'WinRM', 5986: 'WinRM' });
 
 const authPorts = new ConfiguredPorts();
 const authPort = (ctx: DetectorContext, port: number): boolean => authPorts.of(ctx.config.bruteForce.ports).has(port);

@@ -25,7 +25,7 @@ type Service = 'smb' | 'rpc' | 'rdp' | 'winrm' | 'ssh';
 /** A window value's kind: the admin service a host was used for, or remote execution on it. */
 type Kind = Service | 'execution';
 
-const SERVICE = new PortTable<Service>([[22, 'ssh'], [135, 'rpc'], [139, 'smb'], [445, 'smb'], [3389, 'rdp'], [5985, 'winrm'], [5986, 'winrm']]);
+const SERVICE = PortTable.byPort<Service>({ 22: 'ssh', 135: 'rpc', 139: 'smb', 445: 'smb', 3389: 'rdp', 5985: 'winrm', 5986: 'winrm' });
 
 /** What a request that means remote execution is, and its ATT&CK technique. */
 export interface ExecutionSignal {

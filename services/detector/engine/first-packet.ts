@@ -44,8 +44,8 @@ export const keepable = (p: DetectorPacket): boolean => p.arp === null && p.dns 
 
 export function keepPacket(p: DetectorPacket): KeptPacket {
   const values = new Array<unknown>(FIELDS.length).fill(null);
-  // Field by field: a loop over KEPT_FIELDS read each one by a computed name, through a slow
-  // generic load of a getter (1 % of analyze). everyKeptFieldWritten checks that none is missing.
+  // Field by field: a loop over the field names read each one by a computed name, through a
+  // slow generic load of a getter (1 % of analyze). everyKeptFieldWritten checks that none is missing.
   values[KEPT.ts] = p.ts;
   values[KEPT.length] = p.length;
   values[KEPT.ipVersion] = p.ipVersion;
