@@ -9,14 +9,16 @@
  *   node --import tsx bench/profile-lines.ts --node=--max-semi-space-size=32 bench/detector-analyze.ts 1000000 3
  *
  * Line figures are samples of optimised code mapped back to lines: good for finding the few hot
- * lines, rough within a function. Modules that read files beside themselves (the Lua scripts of
- * the Redis store) do not run bundled.
+ * lines, rough within a function. Each module's `import.meta.url` is its source file's URL in the
+ * bundle, so modules that read files beside themselves (the Redis store's Lua scripts, the Avro
+ * schemas) find them.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { buildSync } from 'esbuild';
+import { pathToFileURL } from 'node:url';
+import { build, type Plugin } from 'esbuild';
 
 interface ProfileNode {
   id: number;
@@ -33,10 +35,20 @@ if (entry === undefined) {
   process.stderr.write('usage: node --import tsx bench/profile-lines.ts [--top=N] [--node=<flag>...] ENTRY [ARGS...]\n');
   process.exit(2);
 }
+/** Bundled, every module would share the bundle's import.meta.url; each gets its source file's. */
+const ownImportMetaUrl: Plugin = {
+  name: 'own-import-meta-url',
+  setup(bundler) {
+    bundler.onLoad({ filter: /\/services\/.*\.ts$|\/bench\/.*\.ts$/ }, (args) => ({
+      contents: readFileSync(args.path, 'utf8').replaceAll('import.meta.url', JSON.stringify(pathToFileURL(args.path).href)),
+      loader: 'ts',
+    }));
+  },
+};
 const bundle = path.join(path.dirname(entry), `.profile-${path.basename(entry, path.extname(entry))}.mjs`);
 const profileDir = mkdtempSync(path.join(tmpdir(), 'ns-profile-'));
 try {
-  buildSync({ entryPoints: [entry], bundle: true, platform: 'node', format: 'esm', packages: 'external', outfile: bundle, logLevel: 'warning' });
+  await build({ entryPoints: [entry], bundle: true, platform: 'node', format: 'esm', packages: 'external', outfile: bundle, logLevel: 'warning', plugins: [ownImportMetaUrl] });
   const run = spawnSync(process.execPath, [...nodeFlags, '--cpu-prof', `--cpu-prof-dir=${profileDir}`, bundle, ...rest.slice(1)], { stdio: 'inherit' });
   if (run.status !== 0) throw new Error(`${entry} exited with ${run.status ?? run.signal}`);
   // The main thread's profile is the first one written (worker threads write theirs after).
