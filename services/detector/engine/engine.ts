@@ -142,10 +142,18 @@ export const INTEL_QUEUE = 'intel';
 
 /** What a step needs from the store: its state keys, per (packet, detector), and intel entities. */
 interface Keyed {
-  keys: Set<string>;
+  /** The keys packets create state under, in the order they first do. */
+  keys: string[];
   /** Keys only asked for by Detector.presentKeyOf (none of them in keys): read, never created. */
-  present: Set<string>;
-  perPacket: Array<string | null>;
+  present: string[];
+  /** Every key of the step, keys and present ones, by its number in perPacket. */
+  names: string[];
+  /**
+   * The number (in names) of the key of every (packet, detector), flat in fold order; -1 for
+   * none. Numbers, not the strings: the fold finds a blob by array index rather than a Map
+   * lookup, and compares keys as integers.
+   */
+  perPacket: Int32Array;
   /** 1 where perPacket holds a presentKeyOf key (the packet updates that state only if it exists). */
   presentOnly: Uint8Array;
   starts: number[];
@@ -249,7 +257,7 @@ export class DetectionEngine {
    * order. Reused between batches: a new array per batch (13 slots per packet, grown by
    * doubling) was a sixth of everything `analyze` allocated.
    */
-  private keyBuf: Array<string | null> = [];
+  private keyBuf: Int32Array = new Int32Array(0);
   /** Keyed.presentOnly's buffer, reused like keyBuf. */
   private presentBuf: Uint8Array = new Uint8Array(0);
   /** Whether each detector, by index, reads victim copies (Detector.readsVictimCopies) instead of the packets themselves. */
@@ -381,7 +389,7 @@ export class DetectionEngine {
   private async processOnce(partition: number, messages: BatchMessage[], keyed: Keyed, prefetched: Prefetch | undefined, whileCommitting: (() => Promise<void>) | undefined): Promise<BatchResult> {
     const ref: PartitionRef = { stream: this.stream, partition };
     const prefix = this.statePrefix(partition);
-    const { keys, present, perPacket, presentOnly, starts, entities } = keyed;
+    const { keys, present, names, perPacket, presentOnly, starts, entities } = keyed;
     const intelKeys = entities.map(intelCacheKey);
     const lastOffset = messages[messages.length - 1].offset;
 
@@ -436,7 +444,11 @@ export class DetectionEngine {
         const blob = part.blobs.get(k);
         if (blob !== undefined) touch(k, blob);
       }
-      const { alerts, packets, suppressed, awaits } = this.fold(messages.slice(replay), perPacket, presentOnly, starts[replay], part.blobs, partition);
+      // The fold's blobs by key number (a present-only key stored nowhere has none); the fold
+      // adds no blob and replaces none, so they hold for all of it.
+      const blobAt = new Array<LiveBlob | undefined>(names.length);
+      for (let i = 0; i < names.length; i++) blobAt[i] = part.blobs.get(names[i]);
+      const { alerts, packets, suppressed, awaits } = this.fold(messages.slice(replay), perPacket, presentOnly, starts[replay], names, blobAt, partition);
       const awaiting = this.intel.lookups ? await this.reviseOnVerdicts(part, snap, awaits, prefix, adopt, touch, touchedKeys, alerts) : undefined;
       const { writes, deletes } = this.serialise(touchedKeys, touched, prefix, part);
       for (const k of deletes) {
@@ -517,9 +529,13 @@ export class DetectionEngine {
   /** The state key of every (packet, detector), flat in fold order, and the intel entities. */
   private keysOf(messages: BatchMessage[]): Keyed {
     this.refreshFeeds();
-    const keys = new Set<string>();
-    const asked = new Set<string>();
+    const numbers = new Map<string, number>();
+    const names: string[] = [];
+    /** Per key number: 1 once a packet creates state under it, 0 while only asked for. */
+    const creates: number[] = [];
+    const keys: string[] = [];
     const lastAsked = new Array<string | null>(this.detectors.length).fill(null);
+    const lastAskedNumber = new Array<number>(this.detectors.length).fill(-1);
     const presentKeyers = this.presentKeyers;
     const keyers = this.keyers;
     const readsVictimCopies = this.readsVictimCopies;
@@ -533,8 +549,8 @@ export class DetectionEngine {
     for (const m of messages) total += m.batch.packets.length;
     // Taken while this batch uses it (given back by process()), so an interleaved call of
     // another partition can never overwrite it.
-    const perPacket = this.keyBuf.length >= total * nd ? this.keyBuf : new Array<string | null>(total * nd).fill(null);
-    this.keyBuf = [];
+    const perPacket = this.keyBuf.length >= total * nd ? this.keyBuf : new Int32Array(total * nd);
+    this.keyBuf = new Int32Array(0);
     const presentOnly = this.presentBuf.length >= total * nd ? this.presentBuf : new Uint8Array(total * nd);
     this.presentBuf = new Uint8Array(0);
     let at = 0;
@@ -542,40 +558,62 @@ export class DetectionEngine {
       starts.push(at);
       for (const p of m.batch.packets) {
         let last: string | null = null;
+        let lastNumber = -1;
         const copy = p.victimCopy;
         for (let di = 0; di < nd; di++) {
           // A victim copy is for the detectors that read those, and only for them.
           if (readsVictimCopies[di] !== copy) {
             presentOnly[at] = 0;
-            perPacket[at++] = null;
+            perPacket[at++] = -1;
             continue;
           }
           let k = keyers[di](p, ctx);
           let only = 0;
+          let n = -1;
           if (k !== null) {
-            // Most detectors key by source: one string per packet, one Set insert.
-            if (k === last) k = last;
+            // Most detectors key by source: one string per packet, one Map lookup.
+            if (k === last) n = lastNumber;
             else {
-              keys.add(k);
+              n = numbers.get(k) ?? -1;
+              if (n < 0) {
+                n = names.length;
+                numbers.set(k, n);
+                names.push(k);
+                creates.push(1);
+                keys.push(k);
+              } else if (creates[n] === 0) {
+                creates[n] = 1;
+                keys.push(k);
+              }
               last = k;
+              lastNumber = n;
             }
           } else {
             const presentKeyOf = presentKeyers[di];
             if (presentKeyOf !== null) {
               k = presentKeyOf(p, ctx);
               if (k !== null) {
-                // The packet's own key (a source's) is read anyway; a flow's packets ask for
+                // The packet's own key (a source's) is numbered anyway; a flow's packets ask for
                 // the same key one after another.
-                if (k !== last && k !== lastAsked[di]) {
-                  asked.add(k);
+                if (k === last) n = lastNumber;
+                else if (k === lastAsked[di]) n = lastAskedNumber[di];
+                else {
+                  n = numbers.get(k) ?? -1;
+                  if (n < 0) {
+                    n = names.length;
+                    numbers.set(k, n);
+                    names.push(k);
+                    creates.push(0);
+                  }
                   lastAsked[di] = k;
+                  lastAskedNumber[di] = n;
                 }
                 only = 1;
               }
             }
           }
           presentOnly[at] = only;
-          perPacket[at++] = k;
+          perPacket[at++] = n;
         }
         if (lookups) {
           // A victim copy is judged about its victim (Detector.readsVictimCopies): the verdict of
@@ -586,12 +624,12 @@ export class DetectionEngine {
         }
       }
     }
-    const present = new Set<string>();
-    for (const k of asked) if (!keys.has(k)) present.add(k);
-    return { keys, present, perPacket, presentOnly, starts, entities: [...entities] };
+    const present: string[] = [];
+    for (let n = 0; n < names.length; n++) if (creates[n] === 0) present.push(names[n]);
+    return { keys, present, names, perPacket, presentOnly, starts, entities: [...entities] };
   }
 
-  private fold(messages: BatchMessage[], keys: Array<string | null>, presentOnly: Uint8Array, first: number, blobs: Map<string, LiveBlob>, partition: number): FoldOutput & { packets: number } {
+  private fold(messages: BatchMessage[], keys: Int32Array, presentOnly: Uint8Array, first: number, names: string[], blobAt: Array<LiveBlob | undefined>, partition: number): FoldOutput & { packets: number } {
     const out: FoldOutput = { alerts: [], suppressed: 0, awaits: [] };
     let packets = 0;
     const ctx = this.ctx;
@@ -610,19 +648,19 @@ export class DetectionEngine {
         if (!p.victimCopy) packets++;
         const t = p.ts / 1000;
         stepping.t = Math.floor(t);
-        let lastKey: string | null = null;
+        let lastKey = -1;
         let blob: LiveBlob | undefined;
         let present = false;
         for (let di = 0; di < nd; di++, at++) {
           const k = keys[at];
-          if (k === null) continue;
+          if (k < 0) continue;
           const d = detectors[di];
           if (presentOnly[at] === 1) {
             present = true;
             continue;
           }
           if (k !== lastKey) {
-            blob = blobs.get(k)!;
+            blob = blobAt[k]!;
             lastKey = k;
             if (t > blob.raw.t) blob.raw.t = t;
             else if (t < blob.raw.t - this.latenessMs) startOver(blob, t);
@@ -632,7 +670,7 @@ export class DetectionEngine {
               blob.stepped = 0;
             }
             if (blob.first !== null) {
-              if (blob.first !== p) this.createFromFirst(blob, k, scope, sensor, out);
+              if (blob.first !== p) this.createFromFirst(blob, names[k], scope, sensor, out);
             } else if (this.keepFirstPackets && isNew(blob) && this.canKeepFirst(p, keys, presentOnly, at - di, k)) {
               blob.first = p;
               blob.raw.f = keepPacket(p);
@@ -648,7 +686,7 @@ export class DetectionEngine {
           }
           blob!.stepped |= 1 << di;
           const finding = steppers[di](state, p, ctx);
-          if (finding !== null) this.report(finding, p, d, k, blob!, scope, sensor, out);
+          if (finding !== null) this.report(finding, p, d, names[k], blob!, scope, sensor, out);
         }
         // Present-only steps come after the packet's keyed ones, so that they find the state
         // those made (a key's second packet creates its states from the kept first one), in
@@ -656,8 +694,8 @@ export class DetectionEngine {
         if (present) {
           for (let di = 0, a = at - nd; di < nd; di++, a++) {
             if (presentOnly[a] !== 1) continue;
-            const k = keys[a]!;
-            this.stepPresent(detectors[di], di, k, p, t, k === lastKey ? blob : blobs.get(k), batchNo, scope, sensor, out);
+            const k = keys[a];
+            this.stepPresent(detectors[di], di, names[k], p, t, blobAt[k], batchNo, scope, sensor, out);
           }
         }
       }
@@ -789,8 +827,8 @@ export class DetectionEngine {
     return record.toJSON();
   }
 
-  /** Whether every detector keyed (at keys[base + i]) to k can keep p as k's first packet. */
-  private canKeepFirst(p: DetectorPacket, keys: Array<string | null>, presentOnly: Uint8Array, base: number, k: string): boolean {
+  /** Whether every detector keyed (at keys[base + i]) to key number k can keep p as k's first packet. */
+  private canKeepFirst(p: DetectorPacket, keys: Int32Array, presentOnly: Uint8Array, base: number, k: number): boolean {
     if (!keepable(p)) return false;
     const detectors = this.detectors;
     for (let di = 0; di < detectors.length; di++) {
