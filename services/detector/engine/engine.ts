@@ -72,6 +72,10 @@ interface LiveBlob {
   first: DetectorPacket | null;
   /** Length of the blob's JSON as last read or written (0 in a non-durable engine). */
   size: number;
+  /** The number of the step (DetectionEngine.steps) that last used the blob... */
+  used: number;
+  /** ...and of the step that put it where it is in the live set's order (overflow()). */
+  placed: number;
 }
 
 interface PartitionCache {
@@ -144,8 +148,11 @@ export const INTEL_QUEUE = 'intel';
 interface Keyed {
   /** The keys packets create state under, in the order they first do. */
   keys: string[];
+  /** Their numbers (in names). */
+  keyNumbers: number[];
   /** Keys only asked for by Detector.presentKeyOf (none of them in keys): read, never created. */
   present: string[];
+  presentNumbers: number[];
   /** Every key of the step, keys and present ones, by its number in perPacket. */
   names: string[];
   /**
@@ -252,6 +259,8 @@ export class DetectionEngine {
   private readonly keepFirstPackets: boolean;
   private readonly cache = new Map<number, PartitionCache>();
   private batchNo = 0;
+  /** Steps begun (attempts included): the stamps of LiveBlob.used and placed. */
+  private steps = 0;
   /**
    * The state key of every (packet, detector) of the batch being processed, flat in fold
    * order. Reused between batches: a new array per batch (13 slots per packet, grown by
@@ -389,7 +398,7 @@ export class DetectionEngine {
   private async processOnce(partition: number, messages: BatchMessage[], keyed: Keyed, prefetched: Prefetch | undefined, whileCommitting: (() => Promise<void>) | undefined): Promise<BatchResult> {
     const ref: PartitionRef = { stream: this.stream, partition };
     const prefix = this.statePrefix(partition);
-    const { keys, present, names, perPacket, presentOnly, starts, entities } = keyed;
+    const { keys, keyNumbers, present, presentNumbers, names, perPacket, presentOnly, starts, entities } = keyed;
     const intelKeys = entities.map(intelCacheKey);
     const lastOffset = messages[messages.length - 1].offset;
 
@@ -413,10 +422,11 @@ export class DetectionEngine {
       this.intel.setCached(entities, snap.values.slice(missing.length + probed.length));
       const part: PartitionCache = cached ?? { applied: snap.applied, blobs: new Map(), bytes: 0, absent: new Set(), awaiting: null };
       const absentMax = this.absentMax(partition);
+      const step = ++this.steps;
       const adopt = (key: string, raw: string | null): void => {
         const blob: Blob = raw ? (JSON.parse(raw) as Blob) : { t: 0, d: {}, i: {} };
         const size = this.durable && raw ? raw.length : 0;
-        part.blobs.set(key, { raw: blob, live: [], stepped: 0, batch: 0, first: blob.f ? keptPacket(blob.f) : null, size });
+        part.blobs.set(key, { raw: blob, live: [], stepped: 0, batch: 0, used: step, placed: step, first: blob.f ? keptPacket(blob.f) : null, size });
         part.bytes += size;
       };
       for (let i = 0; i < missing.length; i++) {
@@ -433,21 +443,24 @@ export class DetectionEngine {
       const touched: LiveBlob[] = [];
       const touchedKeys: string[] = [];
       const touch = (k: string, blob: LiveBlob): void => {
-        // Most recently used last: the least recently used leave the live set first.
-        part.blobs.delete(k);
-        part.blobs.set(k, blob);
+        // Stamped, not moved (overflow() moves it if it comes to leave).
+        blob.used = step;
         touched.push(blob);
         touchedKeys.push(k);
       };
-      for (const k of keys) touch(k, part.blobs.get(k)!);
-      for (const k of present) {
-        const blob = part.blobs.get(k);
-        if (blob !== undefined) touch(k, blob);
-      }
       // The fold's blobs by key number (a present-only key stored nowhere has none); the fold
       // adds no blob and replaces none, so they hold for all of it.
       const blobAt = new Array<LiveBlob | undefined>(names.length);
-      for (let i = 0; i < names.length; i++) blobAt[i] = part.blobs.get(names[i]);
+      for (let i = 0; i < keys.length; i++) {
+        const blob = part.blobs.get(keys[i])!;
+        blobAt[keyNumbers[i]] = blob;
+        touch(keys[i], blob);
+      }
+      for (let i = 0; i < present.length; i++) {
+        const blob = part.blobs.get(present[i]);
+        blobAt[presentNumbers[i]] = blob;
+        if (blob !== undefined) touch(present[i], blob);
+      }
       const { alerts, packets, suppressed, awaits } = this.fold(messages.slice(replay), perPacket, presentOnly, starts[replay], names, blobAt, partition);
       const awaiting = this.intel.lookups ? await this.reviseOnVerdicts(part, snap, awaits, prefix, adopt, touch, touchedKeys, alerts) : undefined;
       const { writes, deletes } = this.serialise(touchedKeys, touched, prefix, part);
@@ -498,8 +511,13 @@ export class DetectionEngine {
   }
 
   /**
-   * The blobs beyond the partition's share of cacheMaxKeys and cacheMaxBytes, least recently
-   * used first: they leave memory after this commit, which bounds the engine's live state.
+   * The blobs beyond the partition's share of cacheMaxKeys and cacheMaxBytes, about the least
+   * recently used: they leave memory after this commit, which bounds the engine's live state.
+   * A step does not move the blobs it uses to the end of the live set (a Map delete and set per
+   * key and step, and the Map's rehashing, were a few per cent of `analyze`): here, a blob used
+   * since it was put where it is moves to the end instead of leaving, so a blob leaves only
+   * when unused since, and the blobs of this step only if they alone are over the bound. Which
+   * blobs leave changes no alert: a blob that leaves is read back when its key comes again.
    */
   private overflow(part: PartitionCache, partition: number): string[] {
     const partitions = this.partitions ?? this.cache.size + (this.cache.has(partition) ? 0 : 1);
@@ -508,8 +526,18 @@ export class DetectionEngine {
     let count = part.blobs.size;
     let bytes = part.bytes;
     const keys: string[] = [];
+    if (count <= maxKeys && bytes <= maxBytes) return keys;
+    // A moved blob comes round again at the end of this iteration (a Map's iteration visits
+    // what is appended during it), used no later than placed: the loop ends.
+    const step = this.steps;
     for (const [k, blob] of part.blobs) {
       if (count <= maxKeys && bytes <= maxBytes) break;
+      if (blob.used > blob.placed) {
+        blob.placed = step;
+        part.blobs.delete(k);
+        part.blobs.set(k, blob);
+        continue;
+      }
       keys.push(k);
       count--;
       bytes -= blob.size;
@@ -534,8 +562,14 @@ export class DetectionEngine {
     /** Per key number: 1 once a packet creates state under it, 0 while only asked for. */
     const creates: number[] = [];
     const keys: string[] = [];
+    const keyNumbers: number[] = [];
     const lastAsked = new Array<string | null>(this.detectors.length).fill(null);
     const lastAskedNumber = new Array<number>(this.detectors.length).fill(-1);
+    /** The two keys last numbered for a packet's own state (both made: creates is 1). */
+    let recent1: string | null = null;
+    let recentNumber1 = -1;
+    let recent2: string | null = null;
+    let recentNumber2 = -1;
     const presentKeyers = this.presentKeyers;
     const keyers = this.keyers;
     const readsVictimCopies = this.readsVictimCopies;
@@ -571,9 +605,18 @@ export class DetectionEngine {
           let only = 0;
           let n = -1;
           if (k !== null) {
-            // Most detectors key by source: one string per packet, one Map lookup.
+            // Most detectors key by source: one string per packet, and a flow's packets come
+            // from its two ends in turn, so the last two keys made are asked for again and again.
             if (k === last) n = lastNumber;
-            else {
+            else if (k === recent1) {
+              n = recentNumber1;
+              last = k;
+              lastNumber = n;
+            } else if (k === recent2) {
+              n = recentNumber2;
+              last = k;
+              lastNumber = n;
+            } else {
               n = numbers.get(k) ?? -1;
               if (n < 0) {
                 n = names.length;
@@ -581,12 +624,18 @@ export class DetectionEngine {
                 names.push(k);
                 creates.push(1);
                 keys.push(k);
+                keyNumbers.push(n);
               } else if (creates[n] === 0) {
                 creates[n] = 1;
                 keys.push(k);
+                keyNumbers.push(n);
               }
               last = k;
               lastNumber = n;
+              recent2 = recent1;
+              recentNumber2 = recentNumber1;
+              recent1 = k;
+              recentNumber1 = n;
             }
           } else {
             const presentKeyOf = presentKeyers[di];
@@ -625,8 +674,13 @@ export class DetectionEngine {
       }
     }
     const present: string[] = [];
-    for (let n = 0; n < names.length; n++) if (creates[n] === 0) present.push(names[n]);
-    return { keys, present, names, perPacket, presentOnly, starts, entities: [...entities] };
+    const presentNumbers: number[] = [];
+    for (let n = 0; n < names.length; n++) {
+      if (creates[n] === 1) continue;
+      present.push(names[n]);
+      presentNumbers.push(n);
+    }
+    return { keys, keyNumbers, present, presentNumbers, names, perPacket, presentOnly, starts, entities: [...entities] };
   }
 
   private fold(messages: BatchMessage[], keys: Int32Array, presentOnly: Uint8Array, first: number, names: string[], blobAt: Array<LiveBlob | undefined>, partition: number): FoldOutput & { packets: number } {

@@ -129,3 +129,29 @@ describe('a worker\'s live state bounded by size (detector.cacheMaxBytes)', () =
     expect(bounded.alerts).toEqual(unbounded.alerts);
   });
 });
+
+describe('which blobs leave memory', () => {
+  it('keeps a key used in every step live while keys used once come and go', async () => {
+    const hot = 'src:10.0.0.1';
+    const reads = new Map<string, number>();
+    class CountingStore extends MemoryStore {
+      override async load(ref: Parameters<MemoryStore['load']>[0], keys: string[]) {
+        for (const k of keys) reads.set(k, (reads.get(k) ?? 0) + 1);
+        return super.load(ref, keys);
+      }
+    }
+    const engine = new DetectionEngine(configWith(10_000_000), new CountingStore(), 't', { cacheMaxKeys: 16, partitions: 1 });
+    const t0 = 1_700_000_000_000;
+    for (let step = 0; step < 50; step++) {
+      // The hot source's SYN, then ten sources never seen again: each step is over the bound.
+      const packets = [syn('10.0.0.1', '10.0.0.2', 22, t0 + step * 100)];
+      for (let i = 0; i < 10; i++) packets.push(syn(`198.18.${step}.${i}`, '10.0.0.2', 80, t0 + step * 100 + i + 1));
+      await engine.process(0, [{ offset: String(step), batch: { sensorId: 's', sensorHost: 'h', batchSeq: step, packets } }]);
+      expect(engine.liveKeys).toBeLessThanOrEqual(16);
+    }
+    // Read once, when it was new; never sent away and read back.
+    expect(reads.get(`s:t:0:${hot}`)).toBe(1);
+    // The others did leave: fifty steps of ten new keys went through sixteen places.
+    expect(reads.size).toBeGreaterThan(400);
+  });
+});
