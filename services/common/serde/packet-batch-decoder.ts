@@ -277,7 +277,10 @@ function readLongSlow(): number {
       f += (b & 0x7f) * fk;
       fk *= 128;
     } while (b & 0x80);
-    return (f % 2 ? -(f + 1) : f) / 2;
+    // f's lowest bit is n's below 2^53 (f and n differ by a multiple of 2^28), and f % 2 on a
+    // double is a call to fmod: a tenth of the decoder's time went to it, for every timestamp.
+    const odd = f < 9007199254740992 ? n & 1 : f % 2;
+    return (odd ? -(f + 1) : f) / 2;
   }
   return (n >> 1) ^ -(n & 1);
 }
