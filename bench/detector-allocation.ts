@@ -7,10 +7,12 @@
  * allocated per million packets, by function, and a digest of the alerts (to check that a
  * change that allocates less still gives the same alerts).
  *
- *   node --import tsx bench/detector-allocation.ts [minPackets=1000000] [top=25]
+ *   node --import tsx bench/detector-allocation.ts [minPackets=1000000] [top=25] [--survivors]
  *
  * Allocation that dies young is cheap; what survives a scavenge (state, a step's packets) is
- * what the collector pays for (docs/performance.md, session 8).
+ * what the collector pays for (docs/performance.md, session 8). --survivors counts only that:
+ * objects that lived through a scavenge (those a full collection took later included), by the
+ * function that allocated them.
  */
 import { createHash } from 'node:crypto';
 import { Session } from 'node:inspector/promises';
@@ -25,6 +27,7 @@ import { benchCapture } from './sensor-capture.ts';
 const numbers = process.argv.slice(2).filter((a) => /^\d+$/.test(a)).map(Number);
 const minPackets = numbers[0] ?? 1_000_000;
 const top = numbers[1] ?? 25;
+const survivors = process.argv.includes('--survivors');
 const config = loadConfig({ env: {} });
 const serde = new SingleObjectSerde();
 const { file } = await benchCapture(minPackets);
@@ -45,7 +48,7 @@ const fold = async (partition: number): Promise<void> => {
 
 const session = new Session();
 session.connect();
-await session.post('HeapProfiler.startSampling', { samplingInterval: 16_384, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
+await session.post('HeapProfiler.startSampling', { samplingInterval: 16_384, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: !survivors });
 // The partitions in turn, a message each, as a worker's fetches would bring them.
 for (let i = 0, more = true; more; i++) {
   more = false;
@@ -53,7 +56,7 @@ for (let i = 0, more = true; more; i++) {
     const value = messages[partition][i];
     if (value === undefined) continue;
     more = true;
-    const batch = await serde.decode('packetBatch', value);
+    const batch = await serde.decodeDetectorBatch(value);
     steps[partition].push({ offset: String(i), batch });
     stepPackets[partition] += batch.packets.length;
     packets += batch.packets.length;
@@ -80,7 +83,7 @@ const walk = (node: ProfileNode): void => {
 };
 walk(profile.head as ProfileNode);
 const perMillion = (bytes: number): string => `${((bytes / packets) * 1e6 / 1e6).toFixed(1)} MB`;
-console.log(`decode + durable engine, ${packets} packets: ${perMillion(total)} allocated per million packets; alerts sha256 ${createHash('sha256').update(JSON.stringify(alerts)).digest('hex').slice(0, 12)}`);
+console.log(`decode + durable engine, ${packets} packets: ${perMillion(total)} ${survivors ? 'that lived through a scavenge' : 'allocated'} per million packets; alerts sha256 ${createHash('sha256').update(JSON.stringify(alerts)).digest('hex').slice(0, 12)}`);
 for (const [name, bytes] of [...byFunction].sort((a, b) => b[1] - a[1]).slice(0, top)) {
   console.log(`${((bytes / total) * 100).toFixed(1).padStart(5)} %  ${perMillion(bytes).padStart(9)}  ${name}`);
 }

@@ -2,6 +2,7 @@
  * The records that cross process boundaries, as TypeScript sees them. They mirror the Avro
  * schemas in schemas/*.avsc field for field (test/unit/common/model.test.ts checks that).
  */
+import type { PackedPackets } from './packed-packet.ts';
 
 export interface ArpInfo {
   op: number;
@@ -114,9 +115,12 @@ export const DETECTOR_PACKET_FIELDS = [
   'arp', 'dns', 'communityId', 'smbRpc', 'victimCopy',
 ] as const satisfies ReadonlyArray<keyof Packet>;
 
-/** A PacketBatch as the detectors read it. */
+/**
+ * A PacketBatch as the detectors read it: its packets as objects, or packed in columns (a
+ * worker's decoder: packed-packet.ts PackedPackets).
+ */
 export interface DetectorBatch extends Omit<PacketBatch, 'packets'> {
-  packets: DetectorPacket[];
+  packets: DetectorPacket[] | PackedPackets;
 }
 
 export interface PacketBatch {

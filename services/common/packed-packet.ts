@@ -152,8 +152,17 @@ type OfFields<R> = (
   victimCopy: boolean,
 ) => R;
 
-/** A PackedPacket of these values, or null if one does not fit its bits. */
-export const packedPacket: OfFields<PackedPacket | null> = (ts, length, ipVersion, src, dst, protocol, ipLength, fragment, fragmentOffset, srcPort, dstPort, tcpFlags, payloadLength, icmpType, icmpCode, arp, dns, communityId, smbRpc, victimCopy) => {
+/** pack()'s result (module scope: no object per packet). */
+let packedS = 0;
+let packedU = 0;
+let packedW0 = 0;
+let packedW1 = 0;
+let packedW2 = 0;
+let packedW3 = 0;
+let packedX: Extras | null = null;
+
+/** Packs the values into the packed* variables; false if one does not fit its bits. */
+const pack: OfFields<boolean> = (ts, _length, ipVersion, _src, _dst, protocol, ipLength, fragment, fragmentOffset, srcPort, dstPort, tcpFlags, payloadLength, icmpType, icmpCode, arp, dns, communityId, smbRpc, victimCopy) => {
   const version = versionCode(ipVersion);
   if (
     version < 0 ||
@@ -168,18 +177,142 @@ export const packedPacket: OfFields<PackedPacket | null> = (ts, length, ipVersio
     !inRange(ipLength, 0, 65535) ||
     !inRange(payloadLength, 0, 65535)
   ) {
-    return null;
+    return false;
   }
-  const w0 = (srcPort + 1) | (tcpFlags << FLAGS_SHIFT) | (version << VERSION_SHIFT) | (fragment ? FRAGMENT_BIT : 0) | (victimCopy ? VICTIM_COPY_BIT : 0);
-  const w1 = (dstPort + 1) | ((protocol + 1) << PROTOCOL_SHIFT);
-  const w2 = (icmpType + 1) | ((icmpCode + 1) << ICMP_CODE_SHIFT) | (fragmentOffset << FRAGMENT_OFFSET_SHIFT);
-  const w3 = ipLength | (payloadLength << 16);
-  const seconds = Math.floor(ts / 1e6);
-  const extras = arp === null && dns === null && communityId === null && smbRpc === null ? null : { arp, dns, communityId, smbRpc };
-  return new PackedPacket(seconds, ts - seconds * 1e6, length, src, dst, extras, w0, w1, w2, w3);
+  packedW0 = (srcPort + 1) | (tcpFlags << FLAGS_SHIFT) | (version << VERSION_SHIFT) | (fragment ? FRAGMENT_BIT : 0) | (victimCopy ? VICTIM_COPY_BIT : 0);
+  packedW1 = (dstPort + 1) | ((protocol + 1) << PROTOCOL_SHIFT);
+  packedW2 = (icmpType + 1) | ((icmpCode + 1) << ICMP_CODE_SHIFT) | (fragmentOffset << FRAGMENT_OFFSET_SHIFT);
+  packedW3 = ipLength | (payloadLength << 16);
+  packedS = Math.floor(ts / 1e6);
+  packedU = ts - packedS * 1e6;
+  packedX = arp === null && dns === null && communityId === null && smbRpc === null ? null : { arp, dns, communityId, smbRpc };
+  return true;
 };
+
+/** A PackedPacket of these values, or null if one does not fit its bits. */
+export const packedPacket: OfFields<PackedPacket | null> = (ts, length, ipVersion, src, dst, protocol, ipLength, fragment, fragmentOffset, srcPort, dstPort, tcpFlags, payloadLength, icmpType, icmpCode, arp, dns, communityId, smbRpc, victimCopy) => {
+  if (!pack(ts, length, ipVersion, src, dst, protocol, ipLength, fragment, fragmentOffset, srcPort, dstPort, tcpFlags, payloadLength, icmpType, icmpCode, arp, dns, communityId, smbRpc, victimCopy)) return null;
+  return new PackedPacket(packedS, packedU, length, src, dst, packedX, packedW0, packedW1, packedW2, packedW3);
+};
+
+/** PackedPacket's fields, writable: PackedPackets points its cursor at packet after packet. */
+type Cursor = { -readonly [K in 's' | 'u' | 'length' | 'src' | 'dst' | 'x' | 'w0' | 'w1' | 'w2' | 'w3']: unknown };
+
+/** Words per packet in PackedPackets.words: s, u, length, w0, w1, w2, w3. */
+const WORDS = 7;
+
+/**
+ * Many packets packed as PackedPacket packs one, in columns: their numbers in one Int32Array
+ * (off the JavaScript heap), their addresses and extras in three arrays. A worker's step holds
+ * its decoded packets from decoding to commit, across Redis round trips, so packets as objects
+ * (2,000 a message) lived through scavenges, were copied and then marked by full collections;
+ * a message's packets in columns are four objects.
+ *
+ * at(i) gives packet i through one PackedPacket that it points at each packet in turn (a
+ * cursor): valid until the next at() of the same PackedPackets, and never to be kept; copy(i)
+ * gives one to keep. Detectors see PackedPacket, the class analyze's packets have too.
+ */
+export class PackedPackets {
+  private words: Int32Array;
+  private srcs: string[];
+  private dsts: string[];
+  private extras: Array<Extras | null>;
+  /** Packets with a value PackedPacket's bits cannot hold, as plain objects by index (none from our sensors). */
+  private others: Map<number, DetectorPacket> | null = null;
+  private count = 0;
+  private readonly cursor = new PackedPacket(0, 0, 0, '', '', null, 0, 0, 0, 0);
+
+  constructor(capacity: number) {
+    const n = Math.max(1, capacity);
+    this.words = new Int32Array(n * WORDS);
+    this.srcs = new Array<string>(n);
+    this.dsts = new Array<string>(n);
+    this.extras = new Array<Extras | null>(n);
+  }
+
+  get length(): number {
+    return this.count;
+  }
+
+  /** Appends a packet of these values. */
+  readonly push: OfFields<void> = (ts, length, ipVersion, src, dst, protocol, ipLength, fragment, fragmentOffset, srcPort, dstPort, tcpFlags, payloadLength, icmpType, icmpCode, arp, dns, communityId, smbRpc, victimCopy) => {
+    const i = this.count;
+    if (i === this.srcs.length) this.grow();
+    // length is an Avro int on the wire (and a plain number in PackedPacket); here a 32-bit word.
+    if (length !== (length | 0) || !pack(ts, length, ipVersion, src, dst, protocol, ipLength, fragment, fragmentOffset, srcPort, dstPort, tcpFlags, payloadLength, icmpType, icmpCode, arp, dns, communityId, smbRpc, victimCopy)) {
+      (this.others ??= new Map()).set(i, { ts, length, ipVersion, src, dst, protocol, ipLength, fragment, fragmentOffset, srcPort, dstPort, tcpFlags, payloadLength, icmpType, icmpCode, arp, dns, communityId, smbRpc, victimCopy });
+      this.srcs[i] = src;
+      this.dsts[i] = dst;
+      this.extras[i] = null;
+      this.count = i + 1;
+      return;
+    }
+    const w = this.words;
+    const at = i * WORDS;
+    w[at] = packedS;
+    w[at + 1] = packedU;
+    w[at + 2] = length;
+    w[at + 3] = packedW0;
+    w[at + 4] = packedW1;
+    w[at + 5] = packedW2;
+    w[at + 6] = packedW3;
+    this.srcs[i] = src;
+    this.dsts[i] = dst;
+    this.extras[i] = packedX;
+    this.count = i + 1;
+  };
+
+  /** Packet i through the cursor (see the class comment), or the plain object of one PackedPacket cannot hold. */
+  at(i: number): DetectorPacket {
+    if (this.others !== null) {
+      const other = this.others.get(i);
+      if (other !== undefined) return other;
+    }
+    const c = this.cursor as unknown as Cursor;
+    const w = this.words;
+    const at = i * WORDS;
+    c.s = w[at];
+    c.u = w[at + 1];
+    c.length = w[at + 2];
+    c.w0 = w[at + 3];
+    c.w1 = w[at + 4];
+    c.w2 = w[at + 5];
+    c.w3 = w[at + 6];
+    c.src = this.srcs[i];
+    c.dst = this.dsts[i];
+    c.x = this.extras[i];
+    return this.cursor;
+  }
+
+  /** Packet i as an object of its own (a PackedPacket, or the plain object of one it cannot hold). */
+  copy(i: number): DetectorPacket {
+    const other = this.others?.get(i);
+    if (other !== undefined) return other;
+    const w = this.words;
+    const at = i * WORDS;
+    return new PackedPacket(w[at], w[at + 1], w[at + 2], this.srcs[i], this.dsts[i], this.extras[i], w[at + 3], w[at + 4], w[at + 5], w[at + 6]);
+  }
+
+  /** Every packet, each a PackedPacket of its own. */
+  toArray(): DetectorPacket[] {
+    return Array.from({ length: this.count }, (_, i) => this.copy(i));
+  }
+
+  private grow(): void {
+    const n = this.srcs.length * 2;
+    const words = new Int32Array(n * WORDS);
+    words.set(this.words);
+    this.words = words;
+    this.srcs.length = n;
+    this.dsts.length = n;
+    this.extras.length = n;
+  }
+}
 
 /** A DetectorPacket of these values: a PackedPacket, or a plain object (its fields in DETECTOR_PACKET_FIELDS order) for values that do not fit its bits. */
 export const detectorPacket: OfFields<DetectorPacket> = (ts, length, ipVersion, src, dst, protocol, ipLength, fragment, fragmentOffset, srcPort, dstPort, tcpFlags, payloadLength, icmpType, icmpCode, arp, dns, communityId, smbRpc, victimCopy) =>
   packedPacket(ts, length, ipVersion, src, dst, protocol, ipLength, fragment, fragmentOffset, srcPort, dstPort, tcpFlags, payloadLength, icmpType, icmpCode, arp, dns, communityId, smbRpc, victimCopy) ??
   { ts, length, ipVersion, src, dst, protocol, ipLength, fragment, fragmentOffset, srcPort, dstPort, tcpFlags, payloadLength, icmpType, icmpCode, arp, dns, communityId, smbRpc, victimCopy };
+
+/** A batch's packets as objects (DetectorBatch.packets, packed or not). */
+export const packetArray = (list: DetectorPacket[] | PackedPackets): DetectorPacket[] => (list instanceof PackedPackets ? list.toArray() : list);

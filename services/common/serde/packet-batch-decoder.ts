@@ -19,8 +19,8 @@
  * of the shared captures and on edge cases. If schemas/packet-batch.avsc changes, this file
  * must change with it (the test fails otherwise).
  */
-import { NO_VLANS, type ArpInfo, type DetectorBatch, type DetectorPacket, type DnsInfo, type Packet, type PacketBatch } from '../model.ts';
-import { detectorPacket } from '../packed-packet.ts';
+import { NO_VLANS, type ArpInfo, type DetectorBatch, type DnsInfo, type Packet, type PacketBatch } from '../model.ts';
+import { PackedPackets } from '../packed-packet.ts';
 
 /** Thrown inside the decoder for input it leaves to avsc; never escapes this module. */
 const NOT_HANDLED = new Error('bytes not handled by the PacketBatch decoder');
@@ -44,18 +44,19 @@ export const packetBatchDecoderStats = { decoded: 0, fallbacks: 0 };
  * decode it (see above). Like avsc with our own schema, every byte must belong to the record.
  */
 export function decodePacketBatch(value: Buffer, offset: number): PacketBatch | null {
-  return decodeBatch(value, offset, readPacket);
+  return decodeBatch(value, offset, () => readPackets(readPacket));
 }
 
 /**
  * decodePacketBatch for the detectors: the same checks and fallbacks, packets with only the
- * fields they read (model.ts DetectorPacket; the others are read past).
+ * fields they read (model.ts DetectorPacket; the others are read past), packed in columns
+ * (PackedPackets).
  */
 export function decodeDetectorBatch(value: Buffer, offset: number): DetectorBatch | null {
-  return decodeBatch(value, offset, readDetectorPacket);
+  return decodeBatch(value, offset, readPackedPackets);
 }
 
-function decodeBatch<P extends DetectorPacket>(value: Buffer, offset: number, read: () => P): (Omit<PacketBatch, 'packets'> & { packets: P[] }) | null {
+function decodeBatch<L extends Packet[] | PackedPackets>(value: Buffer, offset: number, readList: () => L): (Omit<PacketBatch, 'packets'> & { packets: L }) | null {
   buf = value;
   view = new DataView(value.buffer, value.byteOffset, value.length);
   pos = offset;
@@ -64,7 +65,7 @@ function decodeBatch<P extends DetectorPacket>(value: Buffer, offset: number, re
     const sensorId = readString();
     const sensorHost = readString();
     const batchSeq = readLong();
-    const packets = readPackets(read);
+    const packets = readList();
     if (pos !== end) throw NOT_HANDLED;
     packetBatchDecoderStats.decoded++;
     return { sensorId, sensorHost, batchSeq, packets };
@@ -147,7 +148,20 @@ function readPacket(): Packet {
  * the order keptPacket (detector/engine/first-packet.ts) builds them too: one hidden class for
  * every packet a worker folds.
  */
-function readDetectorPacket(): DetectorPacket {
+/** The packets array, packed. */
+function readPackedPackets(): PackedPackets {
+  let n = readCount();
+  const packets = new PackedPackets(n);
+  if (n === 0) return packets;
+  for (;;) {
+    while (n-- > 0) readDetectorPacket(packets);
+    n = readCount();
+    if (n === 0) return packets;
+  }
+}
+
+/** Appends a packet's detector fields to `packed`. */
+function readDetectorPacket(packed: PackedPackets): void {
   const ts = readLong();
   const length = readInt();
   // Fields read past are checked as readPacket checks them, so both hand the same bytes to avsc.
@@ -184,7 +198,7 @@ function readDetectorPacket(): DetectorPacket {
   const smbRpc = readUnionBranch() ? readString() : null;
   const victimCopy = readBoolean();
   if (pos > end) throw NOT_HANDLED;
-  return detectorPacket(ts, length, ipVersion, src, dst, protocol, ipLength, fragment, fragmentOffset, srcPort, dstPort, tcpFlags, payloadLength, icmpType, icmpCode, arp, dns, communityId, smbRpc, victimCopy);
+  packed.push(ts, length, ipVersion, src, dst, protocol, ipLength, fragment, fragmentOffset, srcPort, dstPort, tcpFlags, payloadLength, icmpType, icmpCode, arp, dns, communityId, smbRpc, victimCopy);
 }
 
 function readArp(): ArpInfo {

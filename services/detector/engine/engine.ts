@@ -25,6 +25,7 @@ import { AwaitingVerdicts } from './awaiting-verdicts.ts';
 import { keepable, keepPacket, keptPacket, type KeptPacket } from './first-packet.ts';
 import { Suppressions } from './suppressions.ts';
 import { counter } from '../../common/observability/metrics.ts';
+import { PackedPackets } from '../../common/packed-packet.ts';
 
 export interface BatchMessage {
   offset: string;
@@ -66,10 +67,13 @@ interface LiveBlob {
   stepped: number;
   batch: number;
   /**
-   * raw.f as a packet (the batch's own object while live: callers must not reuse packets),
-   * until the key's second packet creates the states from it.
+   * raw.f as a packet (the batch's own object while live, when the batch's packets are objects:
+   * callers must not reuse packets; a copy when they are packed), until the key's second packet
+   * creates the states from it.
    */
   first: DetectorPacket | null;
+  /** The fold's number (DetectionEngine.folded) of the packet kept as first, while its fold runs. */
+  firstSeq: number;
   /** Length of the blob's JSON as last read or written (0 in a non-durable engine). */
   size: number;
   /** The number of the step (DetectionEngine.steps) that last used the blob... */
@@ -236,6 +240,7 @@ function startOver(blob: LiveBlob, t: number): void {
   blob.live = [];
   blob.stepped = 0;
   blob.first = null;
+  blob.firstSeq = -1;
   lateResets.inc();
 }
 
@@ -261,6 +266,8 @@ export class DetectionEngine {
   private batchNo = 0;
   /** Steps begun (attempts included): the stamps of LiveBlob.used and placed. */
   private steps = 0;
+  /** Packets folded: a packet's number tells it from the others (LiveBlob.firstSeq), also when packed packets come through one cursor object. */
+  private folded = 0;
   /**
    * The state key of every (packet, detector) of the batch being processed, flat in fold
    * order. Reused between batches: a new array per batch (13 slots per packet, grown by
@@ -426,7 +433,7 @@ export class DetectionEngine {
       const adopt = (key: string, raw: string | null): void => {
         const blob: Blob = raw ? (JSON.parse(raw) as Blob) : { t: 0, d: {}, i: {} };
         const size = this.durable && raw ? raw.length : 0;
-        part.blobs.set(key, { raw: blob, live: [], stepped: 0, batch: 0, used: step, placed: step, first: blob.f ? keptPacket(blob.f) : null, size });
+        part.blobs.set(key, { raw: blob, live: [], stepped: 0, batch: 0, used: step, placed: step, first: blob.f ? keptPacket(blob.f) : null, firstSeq: -1, size });
         part.bytes += size;
       };
       for (let i = 0; i < missing.length; i++) {
@@ -590,7 +597,10 @@ export class DetectionEngine {
     let at = 0;
     for (const m of messages) {
       starts.push(at);
-      for (const p of m.batch.packets) {
+      const list = m.batch.packets;
+      const packed = list instanceof PackedPackets ? list : null;
+      for (let pi = 0; pi < list.length; pi++) {
+        const p = packed !== null ? packed.at(pi) : (list as DetectorPacket[])[pi];
         let last: string | null = null;
         let lastNumber = -1;
         const copy = p.victimCopy;
@@ -697,8 +707,11 @@ export class DetectionEngine {
     for (const m of messages) {
       const sensor = { id: m.batch.sensorId, host: m.batch.sensorHost };
       const list = m.batch.packets;
+      const packed = list instanceof PackedPackets ? list : null;
       for (let pi = 0; pi < list.length; pi++) {
-        const p = list[pi];
+        // A packed packet comes through a cursor, valid until the next at(): copied to be kept.
+        const p = packed !== null ? packed.at(pi) : (list as DetectorPacket[])[pi];
+        const seq = ++this.folded;
         if (!p.victimCopy) packets++;
         const t = p.ts / 1000;
         stepping.t = Math.floor(t);
@@ -724,14 +737,15 @@ export class DetectionEngine {
               blob.stepped = 0;
             }
             if (blob.first !== null) {
-              if (blob.first !== p) this.createFromFirst(blob, names[k], scope, sensor, out);
+              if (blob.firstSeq !== seq) this.createFromFirst(blob, names[k], scope, sensor, out);
             } else if (this.keepFirstPackets && isNew(blob) && this.canKeepFirst(p, keys, presentOnly, at - di, k)) {
-              blob.first = p;
+              blob.first = packed !== null ? packed.copy(pi) : p;
+              blob.firstSeq = seq;
               blob.raw.f = keepPacket(p);
             }
           }
           // Kept: its detectors step it when the key's second packet comes.
-          if (blob!.first === p) continue;
+          if (blob!.firstSeq === seq) continue;
           let state = blob!.live[di];
           if (state === undefined) {
             const stored = blob!.raw.d[d.name];
@@ -901,6 +915,7 @@ export class DetectionEngine {
   private createFromFirst(blob: LiveBlob, k: string, scope: string, sensor: { id: string; host: string }, out: FoldOutput): void {
     const p = blob.first!;
     blob.first = null;
+    blob.firstSeq = -1;
     delete blob.raw.f;
     const ctx = this.ctx;
     const stepping = this.stepping;

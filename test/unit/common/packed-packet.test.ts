@@ -1,7 +1,7 @@
 /** PackedPacket (services/common/packed-packet.ts): a DetectorPacket whose small fields share four 32-bit words must give back every value it took, and take none it cannot give back. */
 import { describe, expect, it } from 'vitest';
 import type { DetectorPacket } from '../../../services/common/model.ts';
-import { PackedPacket, packedPacket } from '../../../services/common/packed-packet.ts';
+import { PackedPacket, packedPacket, PackedPackets } from '../../../services/common/packed-packet.ts';
 import { detectorFields } from '../../support/detector-fields.ts';
 
 type Small = Pick<DetectorPacket, 'ipVersion' | 'protocol' | 'ipLength' | 'fragment' | 'fragmentOffset' | 'srcPort' | 'dstPort' | 'tcpFlags' | 'payloadLength' | 'icmpType' | 'icmpCode' | 'victimCopy'>;
@@ -94,5 +94,68 @@ describe('PackedPacket', () => {
     const packed = pack(base)!;
     expect(Object.keys(packed)).toHaveLength(10);
     expect(Object.keys(detectorFields(packed))).toHaveLength(20);
+  });
+});
+
+describe('PackedPackets', () => {
+  const push = (packets: PackedPackets, p: DetectorPacket) =>
+    packets.push(p.ts, p.length, p.ipVersion, p.src, p.dst, p.protocol, p.ipLength, p.fragment, p.fragmentOffset, p.srcPort, p.dstPort, p.tcpFlags, p.payloadLength, p.icmpType, p.icmpCode, p.arp, p.dns, p.communityId, p.smbRpc, p.victimCopy);
+
+  /** Packets that differ in every field, some with extras, and one a PackedPacket cannot hold. */
+  const many = (n: number): DetectorPacket[] =>
+    Array.from({ length: n }, (_, i) => ({
+      ...base,
+      ts: base.ts + i * 1_000_001,
+      length: 60 + i,
+      ipVersion: i % 3 === 0 ? 6 : 4,
+      src: `10.0.${i >> 8}.${i & 255}`,
+      dst: `192.0.2.${i % 200}`,
+      protocol: i % 2 === 0 ? 6 : 17,
+      ipLength: 40 + i,
+      fragment: i % 5 === 0,
+      fragmentOffset: i % 8191,
+      srcPort: 1024 + i,
+      dstPort: i % 7 === 0 ? -1 : 80 + i,
+      tcpFlags: i % 512,
+      payloadLength: i,
+      icmpType: (i % 257) - 1,
+      icmpCode: (i % 256) - 1,
+      communityId: i % 4 === 0 ? null : `1:${i}=`,
+      smbRpc: i % 9 === 0 ? `share:${i}` : null,
+      victimCopy: i % 2 === 1,
+      ...(i === 37 ? { payloadLength: 70_000 } : {}),
+    }));
+
+  it('gives back every field of every packet, through its cursor and as copies, beyond the capacity it was made with', () => {
+    const input = many(300);
+    const packets = new PackedPackets(16);
+    for (const p of input) push(packets, p);
+    expect(packets.length).toBe(300);
+    for (let i = 0; i < input.length; i++) {
+      expect(detectorFields(packets.at(i)), String(i)).toEqual(input[i]);
+      expect(detectorFields(packets.copy(i)), String(i)).toEqual(input[i]);
+    }
+    expect(packets.toArray().map(detectorFields)).toEqual(input);
+  });
+
+  it('points one cursor at packet after packet; a copy keeps its values', () => {
+    const input = many(3);
+    const packets = new PackedPackets(3);
+    for (const p of input) push(packets, p);
+    const first = packets.at(0);
+    const kept = packets.copy(0);
+    expect(packets.at(1)).toBe(first);
+    expect(first.src).toBe(input[1].src);
+    expect(kept).not.toBe(first);
+    expect(detectorFields(kept)).toEqual(input[0]);
+  });
+
+  it('holds a packet whose values its bits cannot hold as the plain object of them, and packs the others', () => {
+    const input = many(40);
+    const packets = new PackedPackets(40);
+    for (const p of input) push(packets, p);
+    for (let i = 0; i < input.length; i++) expect(packets.at(i) instanceof PackedPacket, String(i)).toBe(i !== 37);
+    expect(packets.at(37)).toEqual(input[37]);
+    expect(packets.copy(37)).toEqual(input[37]);
   });
 });

@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import avro from 'avsc';
 import { describe, expect, it } from 'vitest';
 import { NO_VLANS, type Packet, type PacketBatch } from '../../../../services/common/model.ts';
-import { PackedPacket } from '../../../../services/common/packed-packet.ts';
+import { PackedPacket, PackedPackets } from '../../../../services/common/packed-packet.ts';
 import { avroType } from '../../../../services/common/serde/avro-types.ts';
 import { decodeDetectorBatch, decodePacketBatch, packetBatchDecoderStats } from '../../../../services/common/serde/packet-batch-decoder.ts';
 import { encodePacketBatch } from '../../../../services/common/serde/packet-batch-encoder.ts';
@@ -41,14 +41,17 @@ function avscDecode(bytes: Buffer): unknown {
 }
 
 /**
- * decodeDetectorBatch gives the full decoder's values, cut to DetectorPacket; with `packed`, every
- * packet is a PackedPacket (one class in the detectors), as every packet our sensor sends is.
+ * decodeDetectorBatch gives the full decoder's values, cut to DetectorPacket, in PackedPackets;
+ * with `packed`, every packet comes as a PackedPacket (one class in the detectors), as every
+ * packet our sensor sends does.
  */
 function expectDetectorView(bytes: Buffer, full: PacketBatch, packed = true): void {
   const slim = decodeDetectorBatch(bytes, 0);
   expect(slim).not.toBeNull();
   expect(detectorBatchFields(slim!)).toEqual(detectorBatchFields(full));
-  if (packed) for (const p of slim!.packets) expect(p).toBeInstanceOf(PackedPacket);
+  const packets = slim!.packets as PackedPackets;
+  expect(packets).toBeInstanceOf(PackedPackets);
+  if (packed) for (let i = 0; i < packets.length; i++) expect(packets.at(i)).toBeInstanceOf(PackedPacket);
 }
 
 describe('PacketBatch decoder', () => {
@@ -109,9 +112,11 @@ describe('PacketBatch decoder', () => {
       expect(ours).toEqual(batch);
       expectDetectorView(bytes, batch, false);
     }
-    // Values a PackedPacket's bits cannot hold (no sensor sends them) give a plain object, the rest PackedPackets.
-    const slim = decodeDetectorBatch(type.toBuffer(batches[0]), 0)!.packets;
-    expect(slim.map((p) => p instanceof PackedPacket)).toEqual(packets.map((p) => p.ts >= 0 && p.ts < 2 ** 31 * 1e6 && p.ipLength >= 0 && p.payloadLength <= 65535 && p.tcpFlags >= 0));
+    // Values a PackedPacket's bits cannot hold (no sensor sends them): still packed columns, but
+    // such a packet comes as a plain object, the others as PackedPackets.
+    const slim = decodeDetectorBatch(type.toBuffer(batches[0]), 0)!.packets as PackedPackets;
+    expect(slim).toBeInstanceOf(PackedPackets);
+    expect(Array.from({ length: slim.length }, (_, i) => slim.at(i) instanceof PackedPacket)).toEqual(packets.map((p) => p.ts >= 0 && p.ts < 2 ** 31 * 1e6 && p.ipLength >= 0 && p.payloadLength <= 65535 && p.tcpFlags >= 0));
     // Invalid UTF-8 decodes to the same replacement characters as avsc's.
     const bad = type.toBuffer(batchOf([packet({ src: 'AAAA' })]));
     const at = bad.indexOf(Buffer.from('AAAA'));

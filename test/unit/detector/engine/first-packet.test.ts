@@ -20,7 +20,7 @@ import { CidrSet } from '../../../../services/detector/net.ts';
 import { openCaptureFile } from '../../../../services/sensor/capture-source.ts';
 import { syn } from '../packets.ts';
 import { keepPacket, keptPacket } from '../../../../services/detector/engine/first-packet.ts';
-import { PackedPacket } from '../../../../services/common/packed-packet.ts';
+import { PackedPacket, PackedPackets } from '../../../../services/common/packed-packet.ts';
 import { detectorFields } from '../../../support/detector-fields.ts';
 import { runPartitioned } from './partitioned-run.ts';
 
@@ -36,11 +36,15 @@ async function packetsOf(file: string): Promise<Packet[]> {
   return all;
 }
 
-/** The engine's alerts for these packets: partitioned as the sensor does, batches of `size` per partition. */
-async function alertsOf(packets: Packet[], keepFirstPackets: boolean, size = 40): Promise<Alert[]> {
+/**
+ * The engine's alerts for these packets: partitioned as the sensor does, batches of `size` per
+ * partition, a live cache of one blob per partition (or of every blob: `cacheMaxKeys`), the
+ * packets as objects or packed (as a worker decodes them: one cursor object, a copy kept).
+ */
+async function alertsOf(packets: Packet[], keepFirstPackets: boolean, size = 40, packed = false, cacheMaxKeys = 3): Promise<Alert[]> {
   const partitions = 3;
-  const engine = new DetectionEngine(config, new MemoryStore(), 't', { keepFirstPackets, cacheMaxKeys: partitions, partitions });
-  return runPartitioned(engine, packets, partitions, size);
+  const engine = new DetectionEngine(config, new MemoryStore(), 't', { keepFirstPackets, cacheMaxKeys, partitions });
+  return runPartitioned(engine, packets, partitions, size, undefined, packed);
 }
 
 describe('keeping a new key\'s first packet', () => {
@@ -86,6 +90,19 @@ describe('keeping a new key\'s first packet', () => {
     expect(withAlerts).toBeGreaterThanOrEqual(30);
   }, 300_000);
 
+  it('gives the same alerts from packed packets (one cursor object, the kept packet copied) as from objects, on every labelled capture', async () => {
+    let withAlerts = 0;
+    for (const file of FILES) {
+      const packets = await packetsOf(file);
+      // Kept packets that leave memory and come back, and kept packets that stay live.
+      const objects = await alertsOf(packets, true, 40, false, 1_000_000);
+      expect(await alertsOf(packets, true, 40, true, 1_000_000), file).toEqual(objects);
+      expect(await alertsOf(packets, true, 40, true), file).toEqual(objects);
+      if (objects.length > 0) withAlerts++;
+    }
+    expect(withAlerts).toBeGreaterThanOrEqual(30);
+  }, 300_000);
+
   it('keeps one record per source of a spoofed flood instead of four detectors\' state, and creates it when a source comes back', async () => {
     const t0 = 1_700_000_000_000;
     const first = Array.from({ length: 300 }, (_, s) => syn(`198.18.${s >> 8}.${s & 255}`, '10.10.10.10', 80, t0 + s, 1024 + s));
@@ -96,6 +113,14 @@ describe('keeping a new key\'s first packet', () => {
     const one = stored(`s:t:0:src:${first[0].src}`);
     expect(one.d).toEqual({});
     expect(one.f).toHaveLength(32);
+    // So too when the packets come packed, through one cursor object (as a worker decodes them).
+    const packedStore = new MemoryStore();
+    const packedEngine = new DetectionEngine(config, packedStore, 't', { cacheMaxKeys: 10 });
+    const packed = new PackedPackets(first.length);
+    for (const p of first) packed.push(p.ts, p.length, p.ipVersion, p.src, p.dst, p.protocol, p.ipLength, p.fragment, p.fragmentOffset, p.srcPort, p.dstPort, p.tcpFlags, p.payloadLength, p.icmpType, p.icmpCode, p.arp, p.dns, p.communityId, p.smbRpc, p.victimCopy);
+    await packedEngine.process(0, [{ offset: '0', batch: { sensorId: 's', sensorHost: 'h', batchSeq: 0, packets: packed } }]);
+    const packedEntries = (packedStore as unknown as { entries: Map<string, { value: string }> }).entries;
+    expect(JSON.parse(packedEntries.get(`s:t:0:src:${first[0].src}`)!.value)).toEqual(one);
     // The source's second SYN, after its blob left memory: the four detectors' state, built from both.
     await engine.process(0, [{ offset: '1', batch: { sensorId: 's', sensorHost: 'h', batchSeq: 1, packets: [syn(first[0].src, '10.10.10.10', 81, t0 + 400, 5000)] } }]);
     const both = stored(`s:t:0:src:${first[0].src}`);

@@ -1,18 +1,20 @@
 /** Drives a DetectionEngine the way a worker sees a capture: partitioned as the sensor does (victim copies included), batches per partition. */
 import type { Alert, Packet } from '../../../../services/common/model.ts';
+import { PackedPackets } from '../../../../services/common/packed-packet.ts';
 import type { DetectionEngine } from '../../../../services/detector/engine/engine.ts';
 import { victimCopyOf } from '../../../../services/sensor/decode/packet-record.ts';
 import { PartitionBatches, type PartitionBatch } from '../../../../services/sensor/partition-batches.ts';
 
 /**
  * The engine's alerts for these packets, in batches of `size` per partition (the rest flushed
- * at the end); afterBatch runs after each processed batch.
+ * at the end); afterBatch runs after each processed batch. `packed`: each batch's packets in
+ * PackedPackets, as a worker's decoder gives them, instead of objects.
  */
-export async function runPartitioned(engine: DetectionEngine, packets: Packet[], partitions: number, size: number, afterBatch: () => void = () => undefined): Promise<Alert[]> {
+export async function runPartitioned(engine: DetectionEngine, packets: Packet[], partitions: number, size: number, afterBatch: () => void = () => undefined, packed = false): Promise<Alert[]> {
   const offsets = new Array<number>(partitions).fill(0);
   const alerts: Alert[] = [];
   const flush = async ({ partition, packets: batch }: PartitionBatch<Packet>): Promise<void> => {
-    const r = await engine.process(partition, [{ offset: String(offsets[partition]++), batch: { sensorId: 's', sensorHost: 'h', batchSeq: offsets[partition], packets: batch } }]);
+    const r = await engine.process(partition, [{ offset: String(offsets[partition]++), batch: { sensorId: 's', sensorHost: 'h', batchSeq: offsets[partition], packets: packed ? packedOf(batch) : batch } }]);
     alerts.push(...r.alerts);
     afterBatch();
   };
@@ -20,4 +22,10 @@ export async function runPartitioned(engine: DetectionEngine, packets: Packet[],
   for (const p of packets) for (const batch of batches.add(p)) await flush(batch);
   for (const batch of batches.rest()) await flush(batch);
   return alerts;
+}
+
+function packedOf(batch: Packet[]): PackedPackets {
+  const packets = new PackedPackets(batch.length);
+  for (const p of batch) packets.push(p.ts, p.length, p.ipVersion, p.src, p.dst, p.protocol, p.ipLength, p.fragment, p.fragmentOffset, p.srcPort, p.dstPort, p.tcpFlags, p.payloadLength, p.icmpType, p.icmpCode, p.arp, p.dns, p.communityId, p.smbRpc, p.victimCopy);
+  return packets;
 }

@@ -1,0 +1,18 @@
+import { Session } from 'node:inspector/promises';
+import { loadConfig } from '../services/common/config/load.ts';
+import { analyzeFiles } from '../services/detector/analyze-runner.ts';
+import { benchCapture } from './sensor-capture.ts';
+const { file } = await benchCapture(1_000_000);
+const config = loadConfig({ env: {} });
+await analyzeFiles(config, [file]);
+const session = new Session(); session.connect();
+await session.post('HeapProfiler.enable');
+await session.post('HeapProfiler.startSampling', { samplingInterval: 4096, includeObjectsCollectedByMinorGC: false, includeObjectsCollectedByMajorGC: true } as any);
+await analyzeFiles(config, [file]);
+const { profile } = await session.post('HeapProfiler.stopSampling') as any;
+const by = new Map<string, number>();
+const walk = (n: any) => { const self = n.selfSize; if (self) { const k = `${n.callFrame.functionName || '(anon)'} ${n.callFrame.url.split('/').slice(-2).join('/')}:${n.callFrame.lineNumber + 1}`; by.set(k, (by.get(k) ?? 0) + self); } for (const c of n.children) walk(c); };
+walk(profile.head);
+let total = 0; for (const v of by.values()) total += v;
+console.log('survived a scavenge MB', (total / 1e6).toFixed(1));
+for (const [k, v] of [...by].sort((a, b) => b[1] - a[1]).slice(0, 40)) console.log((v / 1e6).toFixed(1).padStart(7), k);
