@@ -8,12 +8,12 @@ import type { Packet } from '../services/common/model.ts';
 import type { Serde } from '../services/common/serde/port.ts';
 import { victimCopyOf } from '../services/sensor/decode/packet-record.ts';
 import { openCaptureFile } from '../services/sensor/capture-source.ts';
-import { PartitionBatches, type PartitionBatch } from '../services/sensor/partition-batches.ts';
+import { arrayBatches, PartitionBatches, type PartitionBatch } from '../services/sensor/partition-batches.ts';
 
 export async function captureMessages(file: string, partitions: number, serde: Serde, messagePackets = 2000): Promise<{ messages: Buffer[][]; packets: number }> {
   const messages: Buffer[][] = Array.from({ length: partitions }, () => []);
-  const batches = new PartitionBatches<Packet>(partitions, messagePackets, (p, victimCopy) => (victimCopy ? victimCopyOf(p) : p));
-  const encode = ({ partition, packets }: PartitionBatch<Packet>): void => {
+  const batches = new PartitionBatches<Packet[]>(partitions, messagePackets, arrayBatches((p, victimCopy) => (victimCopy ? victimCopyOf(p) : p)));
+  const encode = ({ partition, packets }: PartitionBatch<Packet[]>): void => {
     messages[partition].push(serde.encode('packetBatch', { sensorId: 'bench', sensorHost: 'bench', batchSeq: messages[partition].length, packets }));
   };
   let packets = 0;

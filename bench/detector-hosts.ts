@@ -19,7 +19,7 @@ import { TcpFlag, type Packet } from '../services/common/model.ts';
 import { createRedisStore } from '../services/common/state/redis-store.ts';
 import { DetectionEngine } from '../services/detector/engine/engine.ts';
 import { victimCopyOf } from '../services/sensor/decode/packet-record.ts';
-import { PartitionBatches, type PartitionBatch } from '../services/sensor/partition-batches.ts';
+import { arrayBatches, PartitionBatches, type PartitionBatch } from '../services/sensor/partition-batches.ts';
 import { rerunInHeapCappedThread } from './heap-capped-thread.ts';
 
 if (isMainThread && process.argv.includes('--thread')) await rerunInHeapCappedThread(import.meta.url);
@@ -61,11 +61,11 @@ const sampler = setInterval(sample, 50);
 const offsets = new Array<number>(PARTITIONS).fill(0);
 let packets = 0;
 const started = Date.now();
-async function flush({ partition, packets }: PartitionBatch<Packet>): Promise<void> {
+async function flush({ partition, packets }: PartitionBatch<Packet[]>): Promise<void> {
   const batch = { sensorId: 'bench', sensorHost: 'bench', batchSeq: offsets[partition], packets };
   await engine.process(partition, [{ offset: String(offsets[partition]++), batch }]);
 }
-const batches = new PartitionBatches<Packet>(PARTITIONS, 2000, (p, victimCopy) => (victimCopy ? victimCopyOf(p) : p));
+const batches = new PartitionBatches<Packet[]>(PARTITIONS, 2000, arrayBatches((p, victimCopy) => (victimCopy ? victimCopyOf(p) : p)));
 for (let h = 0; h < hosts; h++) {
   // Hosts spread over 100 s of event time: all of them stay inside the detectors' windows.
   for (const p of packetsOf(h, T0 + Math.floor((h / hosts) * 100_000))) {

@@ -262,6 +262,17 @@ export class PackedPackets {
     this.count = i + 1;
   };
 
+  /** Appends p's DetectorPacket fields, victimCopy as given (p may be reused once this returns). */
+  append(p: DetectorPacket, victimCopy: boolean): void {
+    this.push(p.ts, p.length, p.ipVersion, p.src, p.dst, p.protocol, p.ipLength, p.fragment, p.fragmentOffset, p.srcPort, p.dstPort, p.tcpFlags, p.payloadLength, p.icmpType, p.icmpCode, p.arp, p.dns, p.communityId, p.smbRpc, victimCopy);
+  }
+
+  /** Empties it for reuse (its columns stay allocated). */
+  clear(): void {
+    this.count = 0;
+    this.others = null;
+  }
+
   /** Packet i through the cursor (see the class comment), or the plain object of one PackedPacket cannot hold. */
   at(i: number): DetectorPacket {
     if (this.others !== null) {

@@ -5,12 +5,12 @@
  * so the alerts are the ones the distributed pipeline gives for the same capture.
  */
 import type { Config } from '../common/config/schema.ts';
-import type { Alert, DetectorPacket, Packet } from '../common/model.ts';
+import type { Alert, Packet } from '../common/model.ts';
+import type { PackedPackets } from '../common/packed-packet.ts';
 import { MemoryStore } from '../common/state/memory-store.ts';
 import { openCaptureFile } from '../sensor/capture-source.ts';
 import { DetectionEngine } from './engine/engine.ts';
-import { detectorPacketOf } from '../sensor/decode/packet-record.ts';
-import { PartitionBatches, type PartitionBatch } from '../sensor/partition-batches.ts';
+import { packedBatches, PartitionBatches, type PartitionBatch } from '../sensor/partition-batches.ts';
 
 export interface AnalyzeProgress {
   file: string;
@@ -49,11 +49,11 @@ export class PacketAnalyzer {
   private readonly engine: DetectionEngine;
   /**
    * The sensor's partitioning, victim copies included, into batches of the packets' fields
-   * the detectors read (a worker decodes them so too; a Packet routed may then be reused).
+   * the detectors read, packed as a worker decodes them (a Packet routed may then be reused).
    */
-  private readonly batches: PartitionBatches<DetectorPacket>;
+  private readonly batches: PartitionBatches<PackedPackets>;
   /** Batches that filled, in that order, for flushReady(). */
-  private readonly ready: Array<PartitionBatch<DetectorPacket>> = [];
+  private readonly ready: Array<PartitionBatch<PackedPackets>> = [];
   private readonly offsets: number[];
   private readonly latest = new Map<string, Alert>();
   readonly alerts: Alert[] = [];
@@ -72,7 +72,8 @@ export class PacketAnalyzer {
       partitions: config.detector.partitions,
     });
     const n = config.detector.partitions;
-    this.batches = new PartitionBatches(n, options.batchSize ?? config.sensor.batchMaxPackets, detectorPacketOf);
+    const batchSize = options.batchSize ?? config.sensor.batchMaxPackets;
+    this.batches = new PartitionBatches(n, batchSize, packedBatches(batchSize));
     this.offsets = Array.from({ length: n }, () => -1);
   }
 
@@ -111,12 +112,11 @@ export class PacketAnalyzer {
     return [...this.latest.values()].sort((a, b) => a.firstSeen - b.firstSeen || (a.id < b.id ? -1 : 1));
   }
 
-  private async flush({ partition, packets }: PartitionBatch<DetectorPacket>): Promise<void> {
+  private async flush({ partition, packets }: PartitionBatch<PackedPackets>): Promise<void> {
     this.offsets[partition] += 1;
     const batch = { sensorId: this.options.sensorId ?? 'analyze', sensorHost: this.options.sensorHost ?? '', batchSeq: this.offsets[partition], packets };
     const result = await this.engine.process(partition, [{ offset: String(this.offsets[partition]), batch }]);
-    // The engine keeps no reference to a batch's array once it returns (only to some packets:
-    // a new key's first one).
+    // The engine keeps nothing of a batch once it returns (a new key's first packet it copies).
     this.batches.reuse(packets);
     for (const alert of result.alerts) {
       this.alerts.push(alert);

@@ -2,8 +2,7 @@
  * The one place a Packet object is created, with every field in the schema's order so that
  * all packets share one hidden class (the decoders and the Avro encoder stay monomorphic).
  */
-import { NO_VLANS, type DetectorPacket, type Packet } from '../../common/model.ts';
-import { detectorPacket } from '../../common/packed-packet.ts';
+import { NO_VLANS, type Packet } from '../../common/model.ts';
 
 export function newPacket(linkType: number, length: number, capLength: number, ts: number, ifIndex: number): Packet {
   return {
@@ -83,14 +82,6 @@ export function resetPacket(p: Packet, linkType: number, length: number, capLeng
   p.decodeFlags = 0;
   p.smbRpc = null;
   p.victimCopy = false;
-}
-
-/**
- * p's fields that the detectors read (model.ts DetectorPacket), built as a worker's decoder
- * builds them; `victimCopy` true for a victim copy of p.
- */
-export function detectorPacketOf(p: DetectorPacket, victimCopy: boolean): DetectorPacket {
-  return detectorPacket(p.ts, p.length, p.ipVersion, p.src, p.dst, p.protocol, p.ipLength, p.fragment, p.fragmentOffset, p.srcPort, p.dstPort, p.tcpFlags, p.payloadLength, p.icmpType, p.icmpCode, p.arp, p.dns, p.communityId, p.smbRpc, victimCopy);
 }
 
 /**

@@ -98,8 +98,7 @@ describe('PackedPacket', () => {
 });
 
 describe('PackedPackets', () => {
-  const push = (packets: PackedPackets, p: DetectorPacket) =>
-    packets.push(p.ts, p.length, p.ipVersion, p.src, p.dst, p.protocol, p.ipLength, p.fragment, p.fragmentOffset, p.srcPort, p.dstPort, p.tcpFlags, p.payloadLength, p.icmpType, p.icmpCode, p.arp, p.dns, p.communityId, p.smbRpc, p.victimCopy);
+  const push = (packets: PackedPackets, p: DetectorPacket) => packets.append(p, p.victimCopy);
 
   /** Packets that differ in every field, some with extras, and one a PackedPacket cannot hold. */
   const many = (n: number): DetectorPacket[] =>

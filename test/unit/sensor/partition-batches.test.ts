@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import type { Packet } from '../../../services/common/model.ts';
 import { openCaptureFile } from '../../../services/sensor/capture-source.ts';
 import { PacketRouter } from '../../../services/sensor/packet-router.ts';
-import { PartitionBatches, type PartitionBatch } from '../../../services/sensor/partition-batches.ts';
+import { arrayBatches, PartitionBatches, type PartitionBatch } from '../../../services/sensor/partition-batches.ts';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const capture = path.resolve(repoRoot, '../shared/pcaps/synflood/syn_flood_spoofed_random_sources_stopddos.pcap');
@@ -20,10 +20,10 @@ describe('PartitionBatches', () => {
   it('gives every packet and victim copy to the partitions the router names, in full batches in the order they fill', async () => {
     const partitions = 4;
     const size = 500;
-    const batches = new PartitionBatches<Entry>(partitions, size, (p, copy) => ({ p, copy }));
+    const batches = new PartitionBatches<Entry[]>(partitions, size, arrayBatches((p, copy) => ({ p, copy })));
     const router = new PacketRouter(partitions);
     const expected: Entry[][] = Array.from({ length: partitions }, () => []);
-    const handed: Array<PartitionBatch<Entry>> = [];
+    const handed: Array<PartitionBatch<Entry[]>> = [];
     /** The partition whose batch must fill next, by the count of entries routed so far. */
     const fills: number[] = [];
     let copies = 0;
@@ -54,7 +54,7 @@ describe('PartitionBatches', () => {
   });
 
   it('reuses a batch array handed back, emptied, for a next batch', () => {
-    const batches = new PartitionBatches<number>(1, 2, (p) => p.ts);
+    const batches = new PartitionBatches<number[]>(1, 2, arrayBatches((p) => p.ts));
     const p = (ts: number) => ({ ts, src: '10.0.0.1', dst: '', srcMac: '', arp: null }) as unknown as Packet;
     batches.add(p(1));
     const [first] = batches.add(p(2));

@@ -117,7 +117,7 @@ describe('keeping a new key\'s first packet', () => {
     const packedStore = new MemoryStore();
     const packedEngine = new DetectionEngine(config, packedStore, 't', { cacheMaxKeys: 10 });
     const packed = new PackedPackets(first.length);
-    for (const p of first) packed.push(p.ts, p.length, p.ipVersion, p.src, p.dst, p.protocol, p.ipLength, p.fragment, p.fragmentOffset, p.srcPort, p.dstPort, p.tcpFlags, p.payloadLength, p.icmpType, p.icmpCode, p.arp, p.dns, p.communityId, p.smbRpc, p.victimCopy);
+    for (const p of first) packed.append(p, p.victimCopy);
     await packedEngine.process(0, [{ offset: '0', batch: { sensorId: 's', sensorHost: 'h', batchSeq: 0, packets: packed } }]);
     const packedEntries = (packedStore as unknown as { entries: Map<string, { value: string }> }).entries;
     expect(JSON.parse(packedEntries.get(`s:t:0:src:${first[0].src}`)!.value)).toEqual(one);

@@ -3,7 +3,7 @@ import type { Alert, Packet } from '../../../../services/common/model.ts';
 import { PackedPackets } from '../../../../services/common/packed-packet.ts';
 import type { DetectionEngine } from '../../../../services/detector/engine/engine.ts';
 import { victimCopyOf } from '../../../../services/sensor/decode/packet-record.ts';
-import { PartitionBatches, type PartitionBatch } from '../../../../services/sensor/partition-batches.ts';
+import { arrayBatches, PartitionBatches, type PartitionBatch } from '../../../../services/sensor/partition-batches.ts';
 
 /**
  * The engine's alerts for these packets, in batches of `size` per partition (the rest flushed
@@ -13,12 +13,12 @@ import { PartitionBatches, type PartitionBatch } from '../../../../services/sens
 export async function runPartitioned(engine: DetectionEngine, packets: Packet[], partitions: number, size: number, afterBatch: () => void = () => undefined, packed = false): Promise<Alert[]> {
   const offsets = new Array<number>(partitions).fill(0);
   const alerts: Alert[] = [];
-  const flush = async ({ partition, packets: batch }: PartitionBatch<Packet>): Promise<void> => {
+  const flush = async ({ partition, packets: batch }: PartitionBatch<Packet[]>): Promise<void> => {
     const r = await engine.process(partition, [{ offset: String(offsets[partition]++), batch: { sensorId: 's', sensorHost: 'h', batchSeq: offsets[partition], packets: packed ? packedOf(batch) : batch } }]);
     alerts.push(...r.alerts);
     afterBatch();
   };
-  const batches = new PartitionBatches<Packet>(partitions, size, (p, victimCopy) => (victimCopy ? victimCopyOf(p) : p));
+  const batches = new PartitionBatches<Packet[]>(partitions, size, arrayBatches((p, victimCopy) => (victimCopy ? victimCopyOf(p) : p)));
   for (const p of packets) for (const batch of batches.add(p)) await flush(batch);
   for (const batch of batches.rest()) await flush(batch);
   return alerts;
@@ -26,6 +26,6 @@ export async function runPartitioned(engine: DetectionEngine, packets: Packet[],
 
 function packedOf(batch: Packet[]): PackedPackets {
   const packets = new PackedPackets(batch.length);
-  for (const p of batch) packets.push(p.ts, p.length, p.ipVersion, p.src, p.dst, p.protocol, p.ipLength, p.fragment, p.fragmentOffset, p.srcPort, p.dstPort, p.tcpFlags, p.payloadLength, p.icmpType, p.icmpCode, p.arp, p.dns, p.communityId, p.smbRpc, p.victimCopy);
+  for (const p of batch) packets.append(p, p.victimCopy);
   return packets;
 }
