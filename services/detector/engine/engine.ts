@@ -572,6 +572,21 @@ export class DetectionEngine {
     const keyNumbers: number[] = [];
     const lastAsked = new Array<string | null>(this.detectors.length).fill(null);
     const lastAskedNumber = new Array<number>(this.detectors.length).fill(-1);
+    /** k's number in this step (numbered now if new); `made` 1 when a packet creates state under k. */
+    const numberOf = (k: string, made: number): number => {
+      let n = numbers.get(k);
+      if (n === undefined) {
+        n = names.length;
+        numbers.set(k, n);
+        names.push(k);
+        creates.push(made);
+        if (made === 0) return n;
+      } else if (made === 0 || creates[n] === 1) return n;
+      creates[n] = 1;
+      keys.push(k);
+      keyNumbers.push(n);
+      return n;
+    };
     /** The two keys last numbered for a packet's own state (both made: creates is 1). */
     let recent1: string | null = null;
     let recentNumber1 = -1;
@@ -627,19 +642,7 @@ export class DetectionEngine {
               last = k;
               lastNumber = n;
             } else {
-              n = numbers.get(k) ?? -1;
-              if (n < 0) {
-                n = names.length;
-                numbers.set(k, n);
-                names.push(k);
-                creates.push(1);
-                keys.push(k);
-                keyNumbers.push(n);
-              } else if (creates[n] === 0) {
-                creates[n] = 1;
-                keys.push(k);
-                keyNumbers.push(n);
-              }
+              n = numberOf(k, 1);
               last = k;
               lastNumber = n;
               recent2 = recent1;
@@ -657,13 +660,7 @@ export class DetectionEngine {
                 if (k === last) n = lastNumber;
                 else if (k === lastAsked[di]) n = lastAskedNumber[di];
                 else {
-                  n = numbers.get(k) ?? -1;
-                  if (n < 0) {
-                    n = names.length;
-                    numbers.set(k, n);
-                    names.push(k);
-                    creates.push(0);
-                  }
+                  n = numberOf(k, 0);
                   lastAsked[di] = k;
                   lastAskedNumber[di] = n;
                 }
