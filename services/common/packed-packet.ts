@@ -2,16 +2,19 @@
  * A DetectorPacket in 10 fields instead of 20: its twelve small integer and boolean fields
  * packed into four 32-bit words, its timestamp as whole seconds and microseconds (two small
  * integers instead of a heap number), and its four mostly null fields (arp, dns, communityId,
- * smbRpc) in one object only when one is set, all read through getters. The worker's decoder,
- * `analyze` and a revived first packet build DetectorPackets with detectorPacket(), which gives
- * one of these, or a plain object for values out of range (no sensor of ours sends those).
+ * smbRpc) in one object only when one is set, all read through getters. The worker's decoder
+ * and `analyze` hold a batch's packets packed in columns (PackedPackets, below) and hand the
+ * engine one PackedPacket pointed at each packet in turn; a revived first packet is built with
+ * detectorPacket(), which gives one of these, or a plain object for values out of range (no
+ * sensor of ours sends those).
  *
  * Why: a worker's step holds its 16,000 decoded packets from decoding to commit, across Redis
  * round trips, so they survive scavenges and are copied, and `analyze` holds a batch's worth per
  * partition. A plain object of 20 fields takes 200 bytes on a 64-bit heap with its timestamp's
  * heap number, this one 104; ten fields more cost the worker path 10 % more CPU and a quarter
- * more collector time (docs/performance.md, session 13). The getters are inlined where the
- * detectors read them (one class, one shape).
+ * more collector time (docs/performance.md, session 13); in columns, seven 32-bit words off the
+ * heap and three array slots (session 15). The getters are inlined where the detectors read them
+ * (one class, one shape).
  */
 import type { ArpInfo, DetectorPacket, DnsInfo } from './model.ts';
 
@@ -304,7 +307,7 @@ export class PackedPackets {
     return new PackedPacket(w[at], w[at + 1], w[at + 2], this.srcs[i], this.dsts[i], this.extras[i], w[at + 3], w[at + 4], w[at + 5], w[at + 6]);
   }
 
-  /** Every packet, each a PackedPacket of its own. */
+  /** Every packet, each an object of its own. */
   toArray(): DetectorPacket[] {
     return Array.from({ length: this.count }, (_, i) => this.copy(i));
   }
