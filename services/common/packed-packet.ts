@@ -155,20 +155,46 @@ type OfFields<R> = (
   victimCopy: boolean,
 ) => R;
 
-/** pack()'s result (module scope: no object per packet). */
-let packedS = 0;
-let packedU = 0;
-let packedW0 = 0;
-let packedW1 = 0;
-let packedW2 = 0;
-let packedW3 = 0;
-let packedX: Extras | null = null;
+/** Words per packet in PackedPackets.words: s, u, length, w0, w1, w2, w3. */
+const WORDS = 7;
 
-/** Packs the values into the packed* variables; false if one does not fit its bits. */
-const pack: OfFields<boolean> = (ts, _length, ipVersion, _src, _dst, protocol, ipLength, fragment, fragmentOffset, srcPort, dstPort, tcpFlags, payloadLength, icmpType, icmpCode, arp, dns, communityId, smbRpc, victimCopy) => {
+/** packInto's answer for values that do not fit. */
+const UNFIT = undefined;
+
+/**
+ * Writes the values' seven words into words[at..at + 7) and returns their extras object (null
+ * when arp, dns, communityId and smbRpc are all null), or UNFIT, writing nothing, if one does not
+ * fit its bits. (Into an array, not module variables: those cost a slot store and a check on
+ * every access, for every packet.)
+ */
+function packInto(
+  words: Int32Array,
+  at: number,
+  ts: number,
+  length: number,
+  ipVersion: number,
+  _src: string,
+  _dst: string,
+  protocol: number,
+  ipLength: number,
+  fragment: boolean,
+  fragmentOffset: number,
+  srcPort: number,
+  dstPort: number,
+  tcpFlags: number,
+  payloadLength: number,
+  icmpType: number,
+  icmpCode: number,
+  arp: ArpInfo | null,
+  dns: DnsInfo | null,
+  communityId: string | null,
+  smbRpc: string | null,
+  victimCopy: boolean,
+): Extras | null | typeof UNFIT {
   const version = versionCode(ipVersion);
   if (
     version < 0 ||
+    length !== (length | 0) ||
     !inRange(ts, 0, MAX_TS - 1) ||
     !inRange(srcPort, -1, 65535) ||
     !inRange(dstPort, -1, 65535) ||
@@ -180,29 +206,32 @@ const pack: OfFields<boolean> = (ts, _length, ipVersion, _src, _dst, protocol, i
     !inRange(ipLength, 0, 65535) ||
     !inRange(payloadLength, 0, 65535)
   ) {
-    return false;
+    return UNFIT;
   }
-  packedW0 = (srcPort + 1) | (tcpFlags << FLAGS_SHIFT) | (version << VERSION_SHIFT) | (fragment ? FRAGMENT_BIT : 0) | (victimCopy ? VICTIM_COPY_BIT : 0);
-  packedW1 = (dstPort + 1) | ((protocol + 1) << PROTOCOL_SHIFT);
-  packedW2 = (icmpType + 1) | ((icmpCode + 1) << ICMP_CODE_SHIFT) | (fragmentOffset << FRAGMENT_OFFSET_SHIFT);
-  packedW3 = ipLength | (payloadLength << 16);
-  packedS = Math.floor(ts / 1e6);
-  packedU = ts - packedS * 1e6;
-  packedX = arp === null && dns === null && communityId === null && smbRpc === null ? null : { arp, dns, communityId, smbRpc };
-  return true;
-};
+  const seconds = Math.floor(ts / 1e6);
+  words[at] = seconds;
+  words[at + 1] = ts - seconds * 1e6;
+  words[at + 2] = length;
+  words[at + 3] = (srcPort + 1) | (tcpFlags << FLAGS_SHIFT) | (version << VERSION_SHIFT) | (fragment ? FRAGMENT_BIT : 0) | (victimCopy ? VICTIM_COPY_BIT : 0);
+  words[at + 4] = (dstPort + 1) | ((protocol + 1) << PROTOCOL_SHIFT);
+  words[at + 5] = (icmpType + 1) | ((icmpCode + 1) << ICMP_CODE_SHIFT) | (fragmentOffset << FRAGMENT_OFFSET_SHIFT);
+  words[at + 6] = ipLength | (payloadLength << 16);
+  return arp === null && dns === null && communityId === null && smbRpc === null ? null : { arp, dns, communityId, smbRpc };
+}
+
+/** packedPacket's words. */
+const scratch = new Int32Array(WORDS);
 
 /** A PackedPacket of these values, or null if one does not fit its bits. */
 export const packedPacket: OfFields<PackedPacket | null> = (ts, length, ipVersion, src, dst, protocol, ipLength, fragment, fragmentOffset, srcPort, dstPort, tcpFlags, payloadLength, icmpType, icmpCode, arp, dns, communityId, smbRpc, victimCopy) => {
-  if (!pack(ts, length, ipVersion, src, dst, protocol, ipLength, fragment, fragmentOffset, srcPort, dstPort, tcpFlags, payloadLength, icmpType, icmpCode, arp, dns, communityId, smbRpc, victimCopy)) return null;
-  return new PackedPacket(packedS, packedU, length, src, dst, packedX, packedW0, packedW1, packedW2, packedW3);
+  const x = packInto(scratch, 0, ts, length, ipVersion, src, dst, protocol, ipLength, fragment, fragmentOffset, srcPort, dstPort, tcpFlags, payloadLength, icmpType, icmpCode, arp, dns, communityId, smbRpc, victimCopy);
+  if (x === UNFIT) return null;
+  const w = scratch;
+  return new PackedPacket(w[0], w[1], length, src, dst, x, w[3], w[4], w[5], w[6]);
 };
 
 /** PackedPacket's fields, writable: PackedPackets points its cursor at packet after packet. */
 type Cursor = { -readonly [K in 's' | 'u' | 'length' | 'src' | 'dst' | 'x' | 'w0' | 'w1' | 'w2' | 'w3']: unknown };
-
-/** Words per packet in PackedPackets.words: s, u, length, w0, w1, w2, w3. */
-const WORDS = 7;
 
 /**
  * Many packets packed as PackedPacket packs one, in columns: their numbers in one Int32Array
@@ -241,8 +270,8 @@ export class PackedPackets {
   readonly push: OfFields<void> = (ts, length, ipVersion, src, dst, protocol, ipLength, fragment, fragmentOffset, srcPort, dstPort, tcpFlags, payloadLength, icmpType, icmpCode, arp, dns, communityId, smbRpc, victimCopy) => {
     const i = this.count;
     if (i === this.srcs.length) this.grow();
-    // length is an Avro int on the wire (and a plain number in PackedPacket); here a 32-bit word.
-    if (length !== (length | 0) || !pack(ts, length, ipVersion, src, dst, protocol, ipLength, fragment, fragmentOffset, srcPort, dstPort, tcpFlags, payloadLength, icmpType, icmpCode, arp, dns, communityId, smbRpc, victimCopy)) {
+    const x = packInto(this.words, i * WORDS, ts, length, ipVersion, src, dst, protocol, ipLength, fragment, fragmentOffset, srcPort, dstPort, tcpFlags, payloadLength, icmpType, icmpCode, arp, dns, communityId, smbRpc, victimCopy);
+    if (x === UNFIT) {
       (this.others ??= new Map()).set(i, { ts, length, ipVersion, src, dst, protocol, ipLength, fragment, fragmentOffset, srcPort, dstPort, tcpFlags, payloadLength, icmpType, icmpCode, arp, dns, communityId, smbRpc, victimCopy });
       this.srcs[i] = src;
       this.dsts[i] = dst;
@@ -250,18 +279,9 @@ export class PackedPackets {
       this.count = i + 1;
       return;
     }
-    const w = this.words;
-    const at = i * WORDS;
-    w[at] = packedS;
-    w[at + 1] = packedU;
-    w[at + 2] = length;
-    w[at + 3] = packedW0;
-    w[at + 4] = packedW1;
-    w[at + 5] = packedW2;
-    w[at + 6] = packedW3;
     this.srcs[i] = src;
     this.dsts[i] = dst;
-    this.extras[i] = packedX;
+    this.extras[i] = x;
     this.count = i + 1;
   };
 
