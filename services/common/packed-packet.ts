@@ -167,30 +167,7 @@ const UNFIT = undefined;
  * fit its bits. (Into an array, not module variables: those cost a slot store and a check on
  * every access, for every packet.)
  */
-function packInto(
-  words: Int32Array,
-  at: number,
-  ts: number,
-  length: number,
-  ipVersion: number,
-  _src: string,
-  _dst: string,
-  protocol: number,
-  ipLength: number,
-  fragment: boolean,
-  fragmentOffset: number,
-  srcPort: number,
-  dstPort: number,
-  tcpFlags: number,
-  payloadLength: number,
-  icmpType: number,
-  icmpCode: number,
-  arp: ArpInfo | null,
-  dns: DnsInfo | null,
-  communityId: string | null,
-  smbRpc: string | null,
-  victimCopy: boolean,
-): Extras | null | typeof UNFIT {
+const packInto: (words: Int32Array, at: number, ...fields: Parameters<OfFields<void>>) => Extras | null | typeof UNFIT = (words, at, ts, length, ipVersion, _src, _dst, protocol, ipLength, fragment, fragmentOffset, srcPort, dstPort, tcpFlags, payloadLength, icmpType, icmpCode, arp, dns, communityId, smbRpc, victimCopy) => {
   const version = versionCode(ipVersion);
   if (
     version < 0 ||
@@ -217,7 +194,7 @@ function packInto(
   words[at + 5] = (icmpType + 1) | ((icmpCode + 1) << ICMP_CODE_SHIFT) | (fragmentOffset << FRAGMENT_OFFSET_SHIFT);
   words[at + 6] = ipLength | (payloadLength << 16);
   return arp === null && dns === null && communityId === null && smbRpc === null ? null : { arp, dns, communityId, smbRpc };
-}
+};
 
 /** packedPacket's words. */
 const scratch = new Int32Array(WORDS);
