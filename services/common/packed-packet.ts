@@ -324,6 +324,3 @@ export class PackedPackets {
 export const detectorPacket: OfFields<DetectorPacket> = (ts, length, ipVersion, src, dst, protocol, ipLength, fragment, fragmentOffset, srcPort, dstPort, tcpFlags, payloadLength, icmpType, icmpCode, arp, dns, communityId, smbRpc, victimCopy) =>
   packedPacket(ts, length, ipVersion, src, dst, protocol, ipLength, fragment, fragmentOffset, srcPort, dstPort, tcpFlags, payloadLength, icmpType, icmpCode, arp, dns, communityId, smbRpc, victimCopy) ??
   { ts, length, ipVersion, src, dst, protocol, ipLength, fragment, fragmentOffset, srcPort, dstPort, tcpFlags, payloadLength, icmpType, icmpCode, arp, dns, communityId, smbRpc, victimCopy };
-
-/** A batch's packets as objects (DetectorBatch.packets, packed or not). */
-export const packetArray = (list: DetectorPacket[] | PackedPackets): DetectorPacket[] => (list instanceof PackedPackets ? list.toArray() : list);

@@ -9,7 +9,7 @@ import { createSerde } from '../../../../services/common/serde/create-serde.ts';
 import { RegistrySerde } from '../../../../services/common/serde/registry-serde.ts';
 import { schemaText } from '../../../../services/common/serde/avro-types.ts';
 import { sampleAlert, samplePacketBatch } from '../../../support/sample-records.ts';
-import { packetArray } from '../../../../services/common/packed-packet.ts';
+import { packetArray } from '../../../support/detector-fields.ts';
 
 const services = inject('services');
 const run = promisify(execFile);

@@ -1,9 +1,9 @@
 /** Drives a DetectionEngine the way a worker sees a capture: partitioned as the sensor does (victim copies included), batches per partition. */
 import type { Alert, Packet } from '../../../../services/common/model.ts';
-import { PackedPackets } from '../../../../services/common/packed-packet.ts';
+import type { PackedPackets } from '../../../../services/common/packed-packet.ts';
 import type { DetectionEngine } from '../../../../services/detector/engine/engine.ts';
 import { victimCopyOf } from '../../../../services/sensor/decode/packet-record.ts';
-import { arrayBatches, PartitionBatches, type PartitionBatch } from '../../../../services/sensor/partition-batches.ts';
+import { arrayBatches, packedBatches, PartitionBatches, type PartitionBatch } from '../../../../services/sensor/partition-batches.ts';
 
 /**
  * The engine's alerts for these packets, in batches of `size` per partition (the rest flushed
@@ -13,19 +13,15 @@ import { arrayBatches, PartitionBatches, type PartitionBatch } from '../../../..
 export async function runPartitioned(engine: DetectionEngine, packets: Packet[], partitions: number, size: number, afterBatch: () => void = () => undefined, packed = false): Promise<Alert[]> {
   const offsets = new Array<number>(partitions).fill(0);
   const alerts: Alert[] = [];
-  const flush = async ({ partition, packets: batch }: PartitionBatch<Packet[]>): Promise<void> => {
-    const r = await engine.process(partition, [{ offset: String(offsets[partition]++), batch: { sensorId: 's', sensorHost: 'h', batchSeq: offsets[partition], packets: packed ? packedOf(batch) : batch } }]);
+  const flush = async ({ partition, packets: batch }: PartitionBatch<Packet[] | PackedPackets>): Promise<void> => {
+    const r = await engine.process(partition, [{ offset: String(offsets[partition]++), batch: { sensorId: 's', sensorHost: 'h', batchSeq: offsets[partition], packets: batch } }]);
     alerts.push(...r.alerts);
     afterBatch();
   };
-  const batches = new PartitionBatches<Packet[]>(partitions, size, arrayBatches((p, victimCopy) => (victimCopy ? victimCopyOf(p) : p)));
+  const batches = packed
+    ? new PartitionBatches(partitions, size, packedBatches(size))
+    : new PartitionBatches(partitions, size, arrayBatches((p, victimCopy) => (victimCopy ? victimCopyOf(p) : p)));
   for (const p of packets) for (const batch of batches.add(p)) await flush(batch);
   for (const batch of batches.rest()) await flush(batch);
   return alerts;
-}
-
-function packedOf(batch: Packet[]): PackedPackets {
-  const packets = new PackedPackets(batch.length);
-  for (const p of batch) packets.append(p, p.victimCopy);
-  return packets;
 }
