@@ -6,8 +6,9 @@
  * NETSENTINEL_DETECTOR_ANALYZE_CACHE_MAX_KEYS), so a setting can be compared without a file.
  * --no-detectors disables every detector: what is left is the floor under any detector work
  * (read, decode, partitioning, the engine's batches), the speed `analyze` cannot pass.
- * `netsentinel analyze` runs with 32 MB semi-spaces (bin/v8-flags.js); to measure it as it runs:
- *   node --min-semi-space-size=32 --max-semi-space-size=32 --import tsx bench/detector-analyze.ts
+ * `netsentinel analyze` runs with 32 MB semi-spaces and one V8 helper thread fewer than the
+ * machine has cores, at most 4 (bin/v8-flags.js); to measure it as it runs on two cores:
+ *   node --min-semi-space-size=32 --max-semi-space-size=32 --v8-pool-size=1 --import tsx bench/detector-analyze.ts
  */
 import { createHash } from 'node:crypto';
 import { loadConfig } from '../services/common/config/load.ts';

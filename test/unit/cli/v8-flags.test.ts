@@ -1,8 +1,8 @@
 /**
  * The launcher (bin/netsentinel.js) starts node again with V8 flags for the commands that need
- * them (bin/v8-flags.js): `analyze` gets 32 MB semi-spaces, in the process that runs it (and
- * only once), every other command runs in the first process, and a young-generation size the
- * user chose is kept.
+ * them (bin/v8-flags.js): `analyze` gets 32 MB semi-spaces and one V8 helper thread fewer than
+ * the machine has cores, in the process that runs it (and only once), every other command runs
+ * in the first process, and a young-generation size or pool size the user chose is kept.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -10,23 +10,36 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { v8FlagsToAdd } from '../../../bin/v8-flags.js';
+import { availableParallelism } from 'node:os';
+import { helperThreads, v8FlagsToAdd } from '../../../bin/v8-flags.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const capture = path.resolve(repoRoot, '../shared/pcaps/synflood/syn_flood_spoofed_random_sources_stopddos.pcap');
 
+const semiSpaces = ['--min-semi-space-size=32', '--max-semi-space-size=32'];
+
 describe('v8FlagsToAdd', () => {
-  it('gives analyze its semi-space sizes, wherever its options are', () => {
-    expect(v8FlagsToAdd(['analyze', 'a.pcap'], [])).toEqual(['--min-semi-space-size=32', '--max-semi-space-size=32']);
-    expect(v8FlagsToAdd(['--verbose', 'analyze', 'a.pcap', '--format', 'table'], ['--enable-source-maps'])).toEqual(['--min-semi-space-size=32', '--max-semi-space-size=32']);
+  it('gives analyze its semi-space sizes and helper threads, wherever its options are', () => {
+    expect(v8FlagsToAdd(['analyze', 'a.pcap'], [], 2)).toEqual([...semiSpaces, '--v8-pool-size=1']);
+    expect(v8FlagsToAdd(['--verbose', 'analyze', 'a.pcap', '--format', 'table'], ['--enable-source-maps'], 8)).toEqual([...semiSpaces, '--v8-pool-size=4']);
   });
 
-  it('gives nothing to other commands, to no command, or to a node that already runs with a semi-space size', () => {
-    expect(v8FlagsToAdd(['detector'], [])).toEqual([]);
-    expect(v8FlagsToAdd(['--help'], [])).toEqual([]);
-    expect(v8FlagsToAdd([], [])).toEqual([]);
-    expect(v8FlagsToAdd(['analyze', 'a.pcap'], ['--min-semi-space-size=32', '--max-semi-space-size=32'])).toEqual([]);
-    expect(v8FlagsToAdd(['analyze', 'a.pcap'], ['--max_semi_space_size=8'])).toEqual([]);
+  it('leaves one core to the JavaScript thread, and asks for no more helper threads than Node gives', () => {
+    expect([1, 2, 3, 4, 5, 64].map(helperThreads)).toEqual([1, 1, 2, 3, 4, 4]);
+    expect(v8FlagsToAdd(['analyze', 'a.pcap'], [])).toContain(`--v8-pool-size=${helperThreads(availableParallelism())}`);
+  });
+
+  it('gives nothing to other commands, to no command, or to a node that already runs with the flags', () => {
+    expect(v8FlagsToAdd(['detector'], [], 2)).toEqual([]);
+    expect(v8FlagsToAdd(['--help'], [], 2)).toEqual([]);
+    expect(v8FlagsToAdd([], [], 2)).toEqual([]);
+    expect(v8FlagsToAdd(['analyze', 'a.pcap'], [...semiSpaces, '--v8-pool-size=1'], 2)).toEqual([]);
+  });
+
+  it('keeps a value the user chose, and adds the rest', () => {
+    expect(v8FlagsToAdd(['analyze', 'a.pcap'], ['--max_semi_space_size=8'], 2)).toEqual(['--v8-pool-size=1']);
+    expect(v8FlagsToAdd(['analyze', 'a.pcap'], ['--v8-pool-size=3'], 2)).toEqual(semiSpaces);
+    expect(v8FlagsToAdd(['analyze', 'a.pcap'], ['--min-semi-space-size=16', '--v8_pool_size=2'], 2)).toEqual([]);
   });
 });
 
@@ -59,7 +72,7 @@ describe('netsentinel analyze through the launcher', () => {
         child = childOf(launcher.pid!);
         await new Promise((resolve) => setTimeout(resolve, 50));
       }
-      expect(child).toContain('--min-semi-space-size=32 --max-semi-space-size=32');
+      expect(child).toContain(`--min-semi-space-size=32 --max-semi-space-size=32 --v8-pool-size=${helperThreads(availableParallelism())}`);
       expect(child).toContain(`bin/netsentinel.js analyze ${fifo}`);
       const ended = new Promise<[number | null, NodeJS.Signals | null]>((resolve) => launcher.once('exit', (code, signal) => resolve([code, signal])));
       launcher.kill('SIGTERM');
