@@ -4,8 +4,8 @@
  * topic twice in new consumer groups through the worker's Bus adapter, once only fetching
  * (kafkajs's fetch, protocol decode and decompression) and once also decoding every message as
  * the worker does (`Serde.decodeDetectorBatch`), and prints the CPU-seconds of each per million
- * packets. The process's CPU is counted (libuv's decompression threads included), from the
- * consumer's start to its last batch. Run it with kafka.compression set each way
+ * packets, and the time from its first batch to its last. The process's CPU is counted (libuv's
+ * decompression threads included), from the consumer's start to its last batch. Run it with kafka.compression set each way
  * (NETSENTINEL_KAFKA_COMPRESSION=none|gzip) to see what compression costs the worker.
  * Start services first (`npm run services:up`):
  *
@@ -48,6 +48,7 @@ try {
     let bytes = 0;
     let decoded = 0;
     let batches = 0;
+    let firstBatchAt = 0;
     let lastBatchAt = 0;
     let cpuAtLast = process.cpuUsage();
     const started = Date.now();
@@ -56,7 +57,7 @@ try {
       groupId: `bench-consume-${randomUUID()}`,
       topics: [topics.packets],
       onBatch: async (batch) => {
-        batches++;
+        if (batches++ === 0) firstBatchAt = Date.now();
         for (const m of batch.messages) {
           messages++;
           bytes += m.value?.length ?? 0;
@@ -71,7 +72,7 @@ try {
     const cpuSeconds = (cpuAtLast.user + cpuAtLast.system) / 1e6;
     const what = decode ? `fetch + decodeDetectorBatch (${decoded} packets, victim copies included)` : 'fetch only';
     console.log(
-      `${what}: ${messages} messages, ${(bytes / 1e6).toFixed(1)} MB of Avro, ${batches} partition batches; ` +
+      `${what}: ${messages} messages, ${(bytes / 1e6).toFixed(1)} MB of Avro, ${batches} partition batches, first to last ${((lastBatchAt - firstBatchAt) / 1000).toFixed(2)} s; ` +
         `${cpuSeconds.toFixed(2)} CPU-s = ${((cpuSeconds * 1e6) / packets).toFixed(2)} CPU-s per million captured packets`,
     );
   }
