@@ -9,6 +9,7 @@ import zlib from 'node:zlib';
 import kafkajs, { CompressionTypes, Kafka, logLevel, Partitioners, type Consumer, type KafkaConfig, type Producer, type SASLOptions } from 'kafkajs';
 import type { Config } from '../config/schema.ts';
 import { BusError } from '../errors.ts';
+import { inflateRecords } from './gzip-read-ahead.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Bus, ConsumeOptions, IncomingMessage, OutgoingMessage, Subscription, TopicSpec } from './port.ts';
 
@@ -20,15 +21,15 @@ import type { Bus, ConsumeOptions, IncomingMessage, OutgoingMessage, Subscriptio
  * plain gzip for every reader (docs/performance.md, Sensor). Decompression had the same 16 KiB
  * chunks: the ~11 MB of packet batches in a 2 MiB fetch came out in ~700 chunks, ~100 ms per
  * fetch in which the detector worker waited for its next batch. An output chunk about the size
- * of the result (packet batches inflate ~8:1) needs one.
+ * of the result (packet batches inflate ~8:1) needs one, and the batches of a fetch are inflated
+ * side by side (gzip-read-ahead.ts).
  */
 const gzip = promisify(zlib.gzip);
-const gunzip = promisify(zlib.unzip);
 // (CompressionCodecs is not among the names Node finds in kafkajs's CommonJS exports.)
 kafkajs.CompressionCodecs[CompressionTypes.GZIP] = () => ({
   // A 64 KiB output chunk holds a whole compressed batch (~30 KB) and is what the result keeps alive.
   compress: (encoder: { buffer: Buffer }) => gzip(encoder.buffer, { level: zlib.constants.Z_BEST_SPEED, chunkSize: 64 * 1024 }),
-  decompress: (buffer: Buffer) => gunzip(buffer, { chunkSize: Math.min(4 << 20, Math.max(64 << 10, buffer.length * 8)) }),
+  decompress: inflateRecords,
 });
 
 export function kafkaClientConfig(config: Readonly<Config>, logger: Logger): KafkaConfig {
