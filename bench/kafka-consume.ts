@@ -4,7 +4,7 @@
  * topic twice in new consumer groups through the worker's Bus adapter, once only fetching
  * (kafkajs's fetch, protocol decode and decompression) and once also decoding every message as
  * the worker does (`Serde.decodeDetectorBatch`), and prints the CPU-seconds of each per million
- * packets, and the time from its first batch to its last. The process's CPU is counted (libuv's
+ * packets, the time from its first batch to its last and the peak RSS (sampled every 20 ms). The process's CPU is counted (libuv's
  * decompression threads included), from the consumer's start to its last batch. Run it with kafka.compression set each way
  * (NETSENTINEL_KAFKA_COMPRESSION=none|gzip) to see what compression costs the worker.
  * Start services first (`npm run services:up`):
@@ -53,6 +53,8 @@ try {
     let cpuAtLast = process.cpuUsage();
     const started = Date.now();
     const cpu0 = process.cpuUsage();
+    let peakRss = 0;
+    const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage.rss())), 20);
     const subscription = await bus.consume({
       groupId: `bench-consume-${randomUUID()}`,
       topics: [topics.packets],
@@ -69,11 +71,12 @@ try {
     });
     while ((lastBatchAt === 0 || Date.now() - lastBatchAt < QUIET_MS) && Date.now() - started < PASS_LIMIT_MS) await new Promise((r) => setTimeout(r, 50));
     await subscription.stop();
+    clearInterval(sampler);
     const cpuSeconds = (cpuAtLast.user + cpuAtLast.system) / 1e6;
     const what = decode ? `fetch + decodeDetectorBatch (${decoded} packets, victim copies included)` : 'fetch only';
     console.log(
       `${what}: ${messages} messages, ${(bytes / 1e6).toFixed(1)} MB of Avro, ${batches} partition batches, first to last ${((lastBatchAt - firstBatchAt) / 1000).toFixed(2)} s; ` +
-        `${cpuSeconds.toFixed(2)} CPU-s = ${((cpuSeconds * 1e6) / packets).toFixed(2)} CPU-s per million captured packets`,
+        `${cpuSeconds.toFixed(2)} CPU-s = ${((cpuSeconds * 1e6) / packets).toFixed(2)} CPU-s per million captured packets; peak RSS ${(peakRss / 1e6).toFixed(0)} MB`,
     );
   }
 } finally {
