@@ -29,7 +29,12 @@ const RECORDS_AT = 61;
 const BATCH_LENGTH_BASE = 12;
 const CODEC_MASK = 0x07;
 const GZIP = 1;
-/** Compressed bytes started ahead of the batch kafkajs asks for, at most (a fetch is 2 MiB). */
+/**
+ * Compressed bytes started ahead of the batch kafkajs asks for, at most (a fetch is 2 MiB). All
+ * of a partition's batches at once, not a few at a time: four under way at most consumed the
+ * benchmark capture's topic in 0.31-0.34 s against 0.22-0.25 s, and the peak RSS was the same
+ * (kafkajs keeps every inflated batch of a fetch until the worker has handled it anyway).
+ */
 const READ_AHEAD_BYTES = 4 << 20;
 
 interface Started {
