@@ -76,6 +76,9 @@ function inflate(records: Buffer): Promise<Buffer> {
 /** Starts inflating the gzip batches that follow `records` in its buffer. */
 function startFollowing(records: Buffer): void {
   const memory = records.buffer;
+  // A small response may lie in Node's Buffer pool (an 8 KiB slab shared with other small
+  // Buffers, some allocated later): bytes after it are not the response's, nor yet written.
+  if (memory.byteLength === Buffer.poolSize) return;
   const view = new DataView(memory);
   let at = records.byteOffset + records.length;
   const until = Math.min(memory.byteLength, at + READ_AHEAD_BYTES);
