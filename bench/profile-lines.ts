@@ -2,8 +2,9 @@
  * Where a bench spends its time, by source line (not a test; prints figures). tsx hands V8 each
  * module on one line, so a CPU profile of a run under tsx names functions but no lines; this
  * bundles the entry with esbuild (lines kept, next to the entry so that paths relative to it
- * still resolve), runs it under `node --cpu-prof`, and prints the main thread's self time by
- * source file and by line:
+ * still resolve), runs it under `node --cpu-prof`, and prints the main thread's time by
+ * function including what it calls (where a flat profile's time goes, caller by caller), then
+ * its self time by source file and by line:
  *
  *   node --import tsx bench/profile-lines.ts [--top=40] [--node=<flag>...] ENTRY [ARGS...]
  *   node --import tsx bench/profile-lines.ts --node=--max-semi-space-size=32 bench/detector-analyze.ts 1000000 3
@@ -23,6 +24,7 @@ import { build, type Plugin } from 'esbuild';
 interface ProfileNode {
   id: number;
   callFrame: { functionName: string; url: string; lineNumber: number };
+  children?: number[];
   positionTicks?: Array<{ line: number; ticks: number }>;
 }
 
@@ -91,7 +93,26 @@ function report(profile: { nodes: ProfileNode[]; samples: number[] }, source: st
     }
   }
   const pct = (n: number): string => `${((n / total) * 100).toFixed(1).padStart(5)} %`;
-  console.log(`\n${total} samples; self time by source file:`);
+  // Inclusive time: each function counted once per sample whose stack holds it (recursion too).
+  const parentOf = new Map<number, number>();
+  for (const node of profile.nodes) for (const child of node.children ?? []) parentOf.set(child, node.id);
+  const nodeById = new Map(profile.nodes.map((n) => [n.id, n]));
+  const nameOf = (node: ProfileNode): string | null => {
+    if (!node.callFrame.url.endsWith(path.basename(bundle))) return null;
+    return `${fileOf(node.callFrame.lineNumber + 1).replace(/^services\//, '')} ${node.callFrame.functionName || '(anonymous)'}`;
+  };
+  const inclusive = new Map<string, number>();
+  for (const [id, n] of bySelf) {
+    const seen = new Set<string>();
+    for (let at: number | undefined = id; at !== undefined; at = parentOf.get(at)) {
+      const name = nameOf(nodeById.get(at)!);
+      if (name !== null) seen.add(name);
+    }
+    for (const name of seen) inclusive.set(name, (inclusive.get(name) ?? 0) + n);
+  }
+  console.log(`\n${total} samples; inclusive time by function (the bundle's):`);
+  for (const [name, n] of [...inclusive].sort((a, b) => b[1] - a[1]).slice(0, top)) console.log(`${pct(n)}  ${name}`);
+  console.log(`\nself time by source file:`);
   for (const [file, n] of [...byFile].sort((a, b) => b[1] - a[1]).slice(0, top)) console.log(`${pct(n)}  ${file}`);
   console.log('\nself time by line:');
   for (const [line, { ticks, fn }] of [...byLine].sort((a, b) => b[1].ticks - a[1].ticks).slice(0, top)) {
