@@ -2,6 +2,7 @@
  * The format-sniffing entry to the file readers: looks at the first four bytes and hands the
  * file to the pcap or the pcapng reader.
  */
+import type { Readable } from 'node:stream';
 import { CaptureFileError } from '../common/errors.ts';
 import type { CaptureReader } from './frame-sink.ts';
 import { DEFAULT_CHUNK_SIZE, FileWindow } from './file-window.ts';
@@ -10,8 +11,9 @@ import { PCAPNG_SHB, PcapngReader } from './pcapng-reader.ts';
 
 export type { CaptureReader, FrameSink } from './frame-sink.ts';
 
-export async function openCaptureReader(path: string, chunkSize = DEFAULT_CHUNK_SIZE): Promise<CaptureReader> {
-  const win = await FileWindow.open(path, chunkSize);
+/** Opens a capture file, or for '-' standard input (the stream `stdin`, process.stdin by default). */
+export async function openCaptureReader(path: string, chunkSize = DEFAULT_CHUNK_SIZE, stdin?: Readable): Promise<CaptureReader> {
+  const win = await FileWindow.open(path, chunkSize, stdin);
   try {
     if (!(await win.fill(4))) {
       throw new CaptureFileError(

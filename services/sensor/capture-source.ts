@@ -1,8 +1,9 @@
 /**
- * The sensor's public API for capture files: open a pcap/pcapng file and iterate over its
- * decoded packets, one array per chunk read. Used by `netsentinel decode`, `replay`, the
+ * The sensor's public API for capture files: open a pcap/pcapng file (gzip-compressed too), or
+ * standard input ('-'), and iterate over its decoded packets, one array per chunk read. Used by `netsentinel decode`, `replay`, the
  * detector's `analyze` and the all-in-one. See docs/sensor.md.
  */
+import type { Readable } from 'node:stream';
 import type { Packet } from '../common/model.ts';
 import { openCaptureReader } from './capture-reader.ts';
 import { communityIdOf } from './community-id.ts';
@@ -19,6 +20,8 @@ export interface CaptureFileOptions {
   chunkSize?: number;
   /** Fill Packet.communityId for every IP packet (SHA-1 per packet: slower). Default false. */
   communityId?: boolean;
+  /** What the path '-' reads: process.stdin by default. */
+  stdin?: Readable;
 }
 
 export interface CaptureFile extends AsyncIterable<Packet[]> {
@@ -38,7 +41,7 @@ export interface CaptureFile extends AsyncIterable<Packet[]> {
 }
 
 export async function openCaptureFile(path: string, options: CaptureFileOptions = {}): Promise<CaptureFile> {
-  const reader = await openCaptureReader(path, options.chunkSize);
+  const reader = await openCaptureReader(path, options.chunkSize, options.stdin);
   return new DecodedCapture(reader, options.communityId === true);
 }
 

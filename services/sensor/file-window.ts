@@ -1,11 +1,14 @@
 /**
- * A sliding window over a file, read in chunks into one reused buffer. Readers parse the
- * records that lie wholly inside [start, end) synchronously, then ask for more; a record that
+ * A sliding window over a capture's bytes, read in chunks into one reused buffer. Readers parse
+ * the records that lie wholly inside [start, end) synchronously, then ask for more; a record that
  * spans two chunks is moved to the front of the buffer and completed by the next read, so a
  * capture of any size is read with a buffer the size of one chunk (or of the largest record).
+ * The bytes come from a file, standard input or a pipe, inflated if gzip (byte-source.ts);
+ * offsets are those of the capture's own bytes.
  */
-import { open, type FileHandle } from 'node:fs/promises';
+import type { Readable } from 'node:stream';
 import { CaptureFileError } from '../common/errors.ts';
+import { describeFsError, openByteSource, type ByteSource } from './byte-source.ts';
 
 export const DEFAULT_CHUNK_SIZE = 1 << 20;
 /** No record we accept is larger than this (pcapng blocks included); bigger claims are corruption. */
@@ -20,38 +23,26 @@ export class FileWindow {
   /** File offset of buf[0]. */
   base = 0;
   eof = false;
+  /** Bytes of the file as stored (compressed, for gzip); 0 when not known (standard input, a pipe). */
   readonly size: number;
+  /** What error messages call the capture (the path, 'standard input', '(decompressed)' for gzip). */
   readonly name: string;
+  /** storedBytesRead of the source when it was closed. */
+  private storedAtClose: number | null = null;
 
   private constructor(
     readonly path: string,
-    private handle: FileHandle | null,
-    size: number,
+    private source: ByteSource | null,
     chunkSize: number,
   ) {
     this.buf = Buffer.allocUnsafe(chunkSize);
-    this.size = size;
-    this.name = path;
+    this.size = source?.size ?? 0;
+    this.name = source?.name ?? path;
   }
 
-  static async open(path: string, chunkSize = DEFAULT_CHUNK_SIZE): Promise<FileWindow> {
-    let handle: FileHandle;
-    try {
-      handle = await open(path, 'r');
-    } catch (err) {
-      throw new CaptureFileError(`${path}: cannot open at byte 0 (expected a readable pcap or pcapng file: ${describeFsError(err)})`, {
-        cause: err,
-        details: { path },
-      });
-    }
-    try {
-      const stat = await handle.stat();
-      if (!stat.isFile()) throw new CaptureFileError(`${path}: not a regular file at byte 0 (expected a pcap or pcapng file)`, { details: { path } });
-      return new FileWindow(path, handle, stat.size, Math.max(4096, chunkSize));
-    } catch (err) {
-      await handle.close().catch(() => undefined);
-      throw err;
-    }
+  /** Opens a capture file, or for '-' standard input (the stream `stdin`, process.stdin by default): byte-source.ts. */
+  static async open(path: string, chunkSize = DEFAULT_CHUNK_SIZE, stdin?: Readable): Promise<FileWindow> {
+    return new FileWindow(path, await openByteSource(path, stdin), Math.max(4096, chunkSize));
   }
 
   /** File offset of buf[i]. */
@@ -63,9 +54,18 @@ export class FileWindow {
     return this.end - this.start;
   }
 
-  /** File bytes consumed (start of the unconsumed window). */
+  /** Capture bytes consumed (start of the unconsumed window). */
   get consumed(): number {
     return this.base + this.start;
+  }
+
+  /**
+   * Bytes of the file as stored read so far, for progress against size: those consumed, or for
+   * gzip those of the compressed data read.
+   */
+  get storedBytesRead(): number {
+    const stored = this.source === null ? this.storedAtClose : this.source.storedBytesRead;
+    return stored ?? this.consumed;
   }
 
   /**
@@ -89,14 +89,15 @@ export class FileWindow {
       this.buf = bigger;
     }
     while (this.end < need && !this.eof) {
-      if (this.handle === null) {
+      if (this.source === null) {
         this.eof = true;
         break;
       }
       let bytesRead: number;
       try {
-        ({ bytesRead } = await this.handle.read(this.buf, this.end, this.buf.length - this.end, this.base + this.end));
+        bytesRead = await this.source.read(this.buf, this.end, this.buf.length - this.end);
       } catch (err) {
+        if (err instanceof CaptureFileError) throw err;
         throw new CaptureFileError(`${this.name}: read failed at byte ${this.base + this.end} (expected readable data: ${describeFsError(err)})`, { cause: err });
       }
       if (bytesRead === 0) this.eof = true;
@@ -106,17 +107,11 @@ export class FileWindow {
   }
 
   async close(): Promise<void> {
-    const handle = this.handle;
-    this.handle = null;
+    const source = this.source;
+    if (source === null) return;
+    this.storedAtClose = source.storedBytesRead;
+    this.source = null;
     this.eof = true;
-    if (handle) await handle.close();
+    await source.close();
   }
-}
-
-function describeFsError(err: unknown): string {
-  const code = (err as { code?: string }).code;
-  if (code === 'ENOENT') return 'no such file';
-  if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
-  if (code === 'EISDIR') return 'is a directory';
-  return err instanceof Error ? err.message : String(err);
 }

@@ -15,7 +15,7 @@ export type FrameSink = (
 export interface CaptureReader {
   readonly path: string;
   readonly format: 'pcap' | 'pcapng';
-  /** File bytes consumed so far. */
+  /** Bytes of the file as stored read so far (of the compressed data, for gzip): progress against size. */
   readonly bytesRead: number;
   readonly size: number;
   /** Frames handed to a sink so far. */

@@ -34,7 +34,7 @@ export class PcapReader implements CaptureReader {
     return this.win.size;
   }
   get bytesRead(): number {
-    return this.win.consumed;
+    return this.win.storedBytesRead;
   }
 
   /** Reads the file header; throws CaptureFileError when it is not a pcap file. */

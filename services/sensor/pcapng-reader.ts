@@ -47,7 +47,7 @@ export class PcapngReader implements CaptureReader {
     return this.win.size;
   }
   get bytesRead(): number {
-    return this.win.consumed;
+    return this.win.storedBytesRead;
   }
 
   async readChunk(onFrame: FrameSink): Promise<boolean> {

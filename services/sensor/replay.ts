@@ -5,6 +5,7 @@
  * speed Infinity as fast as Kafka acknowledges. A bad file is reported and skipped; the other
  * files still go.
  */
+import { statSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Bus } from '../common/bus/port.ts';
 import type { Config } from '../common/config/schema.ts';
@@ -13,6 +14,7 @@ import type { Packet } from '../common/model.ts';
 import type { Logger } from '../common/observability/logger.ts';
 import type { Serde } from '../common/serde/port.ts';
 import { Batcher } from './batcher.ts';
+import { STDIN_ARG } from './byte-source.ts';
 import { openCaptureFile, type CaptureFile } from './capture-source.ts';
 import { openSensorPublisher } from './publisher.ts';
 import { newCounters, type SensorCounters } from './sensor-counters.ts';
@@ -21,7 +23,9 @@ import type { SensorIdentity } from './sensor-identity.ts';
 export interface ReplayProgress {
   file: string;
   packets: number;
+  /** Bytes of the files as stored read so far (compressed ones: of their compressed data). */
   bytesRead: number;
+  /** Their sizes, summed; 0 when one is not known (standard input, a pipe). */
   totalBytes: number;
   elapsedMs: number;
 }
@@ -76,14 +80,7 @@ export async function replayCaptures(o: ReplayOptions): Promise<ReplayResult> {
 
   const started = Date.now();
   const failedFiles: ReplayResult['failedFiles'] = [];
-  const { statSync } = await import('node:fs');
-  const totalBytes = o.files.reduce((sum, f) => {
-    try {
-      return sum + statSync(f).size;
-    } catch {
-      return sum;
-    }
-  }, 0);
+  const totalBytes = knownTotalSize(o.files);
   let doneBytes = 0;
   let lastProgress = 0;
   const paced = Number.isFinite(o.speed) && o.speed > 0;
@@ -177,4 +174,19 @@ export async function replayCaptures(o: ReplayOptions): Promise<ReplayResult> {
   await publisher.drain();
   o.onProgress?.({ file: o.files[o.files.length - 1] ?? '', packets: counters.packetsSeen, bytesRead: totalBytes, totalBytes, elapsedMs: Date.now() - started });
   return { counters, failedFiles, elapsedMs: Date.now() - started };
+}
+
+/** The files' sizes summed, or 0 if one of them has none that tells how much is to come. */
+function knownTotalSize(files: string[]): number {
+  let total = 0;
+  for (const f of files) {
+    try {
+      const stat = statSync(f);
+      if (f === STDIN_ARG || !stat.isFile()) return 0;
+      total += stat.size;
+    } catch {
+      // A file that cannot be read fails with its own error when its turn comes.
+    }
+  }
+  return total;
 }

@@ -6,6 +6,7 @@
  */
 import type { Command } from 'commander';
 import { UsageError } from '../../common/errors.ts';
+import { captureFilesOf } from '../capture-args.ts';
 import type { Alert } from '../../common/model.ts';
 import { analyzeFiles } from '../../detector/analyze-runner.ts';
 import { commandRuntime, withConfigOptions } from '../runtime.ts';
@@ -27,10 +28,11 @@ export function registerAnalyze(program: Command): void {
     program
       .command('analyze')
       .description('detect attacks in capture files in one process (same detectors as the workers); alerts as NDJSON on stdout')
-      .argument('<files...>', 'capture files (pcap or pcapng)')
+      .argument('<files...>', 'capture files (pcap or pcapng, gzip-compressed too), directories of them, or - for standard input')
       .option('--format <format>', 'ndjson (every alert revision) or table (incidents)', 'ndjson'),
-  ).action(async (files: string[], opts: { config?: string; logLevel?: string; format: string }) => {
+  ).action(async (args: string[], opts: { config?: string; logLevel?: string; format: string }) => {
     if (opts.format !== 'ndjson' && opts.format !== 'table') throw new UsageError(`--format ${opts.format}: expected ndjson or table`);
+    const files = captureFilesOf(args);
     const { config } = commandRuntime(opts, {}, 'analyze');
     if (config.intel.virustotal.apiKey !== '') {
       // A capture is read in seconds; the quota allows 4 lookups a minute. Said once, so that an
@@ -46,9 +48,9 @@ export function registerAnalyze(program: Command): void {
             const now = Date.now();
             if (now - lastDraw < 100) return;
             lastDraw = now;
-            const pct = p.size > 0 ? Math.floor((p.bytesRead / p.size) * 100) : 0;
-            const bar = '#'.repeat(Math.floor(pct / 5)).padEnd(20, '.');
-            process.stderr.write(`\r[${bar}] ${pct}% ${p.packets} packets  ${p.file}`.slice(0, 120));
+            // Standard input or a pipe: how much is to come is not known.
+            const done = p.size > 0 ? `[${'#'.repeat(Math.floor((p.bytesRead / p.size) * 20)).padEnd(20, '.')}] ${Math.floor((p.bytesRead / p.size) * 100)}%` : `${(p.bytesRead / 1e6).toFixed(1)} MB read`;
+            process.stderr.write(`\r${done} ${p.packets} packets  ${p.file === '-' ? 'standard input' : p.file}`.slice(0, 120));
           }
         : undefined,
     });

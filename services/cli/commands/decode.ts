@@ -6,6 +6,7 @@
  */
 import type { Command } from 'commander';
 import { errorLine, UsageError } from '../../common/errors.ts';
+import { captureFilesOf } from '../capture-args.ts';
 import { communityIdOf, openCaptureFile } from '../../sensor/capture-source.ts';
 
 const FLUSH_BYTES = 1 << 16;
@@ -14,9 +15,10 @@ export function registerDecode(program: Command): void {
   program
     .command('decode')
     .description('print the decoded packets of pcap/pcapng files as JSON lines (the fields of the Packet record)')
-    .argument('<files...>', 'capture files (pcap or pcapng)')
+    .argument('<files...>', 'capture files (pcap or pcapng, gzip-compressed too), directories of them, or - for standard input')
     .option('-n, --limit <n>', 'stop after N packets of each file')
-    .action(async (files: string[], opts: { limit?: string }) => {
+    .action(async (args: string[], opts: { limit?: string }) => {
+      const files = captureFilesOf(args);
       const limit = opts.limit === undefined ? Infinity : Number(opts.limit);
       if (!Number.isInteger(limit) && limit !== Infinity) throw new UsageError(`--limit ${opts.limit}: expected a whole number of packets`);
       if (limit < 0) throw new UsageError(`--limit ${opts.limit}: expected a number >= 0`);

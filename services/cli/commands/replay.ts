@@ -8,7 +8,7 @@ import type { Command } from 'commander';
 import { loadConfig } from '../../common/config/load.ts';
 import { errorLine, UsageError } from '../../common/errors.ts';
 import { replayCaptures, type ReplayProgress } from '../../sensor/replay.ts';
-import { expandCaptureArgs } from '../capture-args.ts';
+import { captureFilesOf } from '../capture-args.ts';
 import { openSensorSession } from '../sensor-session.ts';
 
 export function parseSpeed(text: string): number {
@@ -22,15 +22,14 @@ export function registerReplay(program: Command): void {
   program
     .command('replay')
     .description('publish pcap/pcapng files to Kafka as packet batches (keeps captured timing at --speed N)')
-    .argument('<files...>', 'capture files (pcap or pcapng), or directories of them')
+    .argument('<files...>', 'capture files (pcap or pcapng, gzip-compressed too), directories of them, or - for standard input')
     .option('--speed <n>', 'playback speed: 1 (captured timing), 10, ... or max', 'max')
     .option('--loop', 'start over at the end until interrupted')
     .option('--rebase-time', 'shift packet timestamps so the replay happens now (each file and loop continues the time line)')
     .option('-c, --config <file>', 'configuration file (JSON or YAML)')
     .action(async (args: string[], opts: { speed: string; loop?: boolean; rebaseTime?: boolean; config?: string }) => {
       const speed = parseSpeed(opts.speed);
-      const files = expandCaptureArgs(args);
-      if (files.length === 0) throw new UsageError(`${args.join(' ')}: no capture files (.pcap, .pcapng) found`);
+      const files = captureFilesOf(args, { loopingCommand: opts.loop === true ? 'replay --loop' : undefined });
       const config = loadConfig({ file: opts.config });
       const session = await openSensorSession(config, 'replay', files.join(','));
       const { counters, identity } = session;
@@ -59,10 +58,12 @@ export function registerReplay(program: Command): void {
 }
 
 function progressLine(p: ReplayProgress): string {
+  const rate = p.packets / Math.max(p.elapsedMs / 1000, 0.001);
+  // Standard input or a pipe: how much is to come is not known.
+  if (p.totalBytes === 0) return `${(p.bytesRead / 1e6).toFixed(1).padStart(7)} MB read  ${p.packets} packets  ${Math.round(rate)} packets/s `;
   const fraction = p.totalBytes > 0 ? Math.min(1, p.bytesRead / p.totalBytes) : 0;
   const width = 24;
   const filled = Math.round(fraction * width);
-  const rate = p.packets / Math.max(p.elapsedMs / 1000, 0.001);
   const eta = fraction > 0 ? ((p.elapsedMs / 1000) * (1 - fraction)) / fraction : 0;
   return `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${(fraction * 100).toFixed(1).padStart(5)}%  ${p.packets} packets  ${Math.round(rate)} packets/s  ETA ${eta.toFixed(0)} s `;
 }

@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { UsageError } from '../../common/errors.ts';
 import { startAllInOne, type PacketInput } from '../../embedded/all-in-one.ts';
-import { expandCaptureArgs } from '../capture-args.ts';
+import { captureFilesOf } from '../capture-args.ts';
 import { commandRuntime, onShutdown, withConfigOptions } from '../runtime.ts';
 import { parseSpeed } from './replay.ts';
 
@@ -27,7 +27,7 @@ export function registerStart(program: Command): void {
     program
       .command('start')
       .description('the all-in-one: sensor + detector + gateway in one process (no Kafka, no Redis), on the demo captures or a live interface')
-      .argument('[captures...]', 'capture files or directories to replay in a loop (default: the bundled demo captures)')
+      .argument('[captures...]', 'capture files (gzip-compressed too) or directories to replay in a loop (default: the bundled demo captures)')
       .option('-i, --iface <name>', 'watch this live interface instead of replaying captures (needs libpcap and capture rights)')
       .option('--speed <n>', 'replay speed: 1 (captured timing), 10, ... or max', '1')
       .option('--host <address>', 'address the dashboard listens on (default gateway.host, 127.0.0.1)')
@@ -43,8 +43,7 @@ export function registerStart(program: Command): void {
       if (captures.length > 0) throw new UsageError('start: give either --iface or capture files, not both');
       input = { kind: 'live', iface: opts.iface };
     } else {
-      const files = expandCaptureArgs(captures.length > 0 ? captures : [DEMO_CAPTURES]);
-      if (files.length === 0) throw new UsageError(`start: no capture files (.pcap, .pcapng) in ${captures.join(' ')}`);
+      const files = captureFilesOf(captures.length > 0 ? captures : [DEMO_CAPTURES], { loopingCommand: 'start' });
       input = { kind: 'replay', files, speed: parseSpeed(opts.speed) };
     }
     const app = await startAllInOne(config, input, logger);

@@ -1,9 +1,10 @@
-/** `netsentinel analyze` as a user runs it: what it says about VirusTotal, and a damaged capture. */
+/** `netsentinel analyze` as a user runs it: what it says about VirusTotal, a damaged capture, captures piped in or gzip-compressed. */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -45,6 +46,46 @@ describe('netsentinel analyze of a damaged capture', () => {
       expect(run.status).toBe(1);
       expect(run.stderr).toMatch(/NS_ERR_CAPTURE_FILE: .*cut\.pcap: truncated record header at byte \d+/);
       expect(run.alerts.map((a) => a.src)).toEqual(['192.168.1.10']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('netsentinel analyze of standard input, gzip and directories', () => {
+  const run = (args: string[], input?: Buffer) =>
+    spawnSync(process.execPath, ['bin/netsentinel.js', 'analyze', ...args], { cwd: repoRoot, input, encoding: 'utf8', timeout: 120_000, env: { ...process.env, VIRUSTOTAL_API_KEY: '' } });
+
+  it('gives the alerts of the file for the file piped in as -, gzip-compressed or not, and for its directory', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'ns-analyze-'));
+    try {
+      const whole = readFileSync(capture);
+      const byFile = run([capture]);
+      expect(byFile.status).toBe(0);
+      expect(byFile.stdout.split('\n').filter(Boolean)).toHaveLength(1);
+      const piped = run(['-'], whole);
+      expect(piped.status).toBe(0);
+      expect(piped.stdout).toBe(byFile.stdout);
+      expect(run(['-'], gzipSync(whole)).stdout).toBe(byFile.stdout);
+      writeFileSync(path.join(dir, 'scan.pcap.gz'), gzipSync(whole));
+      writeFileSync(path.join(dir, 'notes.txt'), 'not a capture');
+      const byDirectory = run([dir]);
+      expect(byDirectory.status).toBe(0);
+      expect(byDirectory.stdout).toBe(byFile.stdout);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses - twice and a directory without captures, with exit code 2', () => {
+    const twice = run(['-', '-'], Buffer.alloc(0));
+    expect(twice.status).toBe(2);
+    expect(twice.stderr).toContain('"-" (standard input) given 2 times: it can be read only once');
+    const dir = mkdtempSync(path.join(tmpdir(), 'ns-analyze-'));
+    try {
+      const empty = run([dir]);
+      expect(empty.status).toBe(2);
+      expect(empty.stderr).toMatch(/no capture files \(.*gzip-compressed as \.gz\) found/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
