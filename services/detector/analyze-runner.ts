@@ -4,6 +4,7 @@
  * for Kafka (sensor/packet-router.ts: by source, with victim copies to their destination's partition)
  * so the alerts are the ones the distributed pipeline gives for the same capture.
  */
+import type { Readable } from 'node:stream';
 import type { Config } from '../common/config/schema.ts';
 import type { Alert, Packet } from '../common/model.ts';
 import type { PackedPackets } from '../common/packed-packet.ts';
@@ -26,7 +27,17 @@ export interface AnalyzeOptions {
   batchSize?: number;
   onAlert?: (alert: Alert) => void;
   onProgress?: (progress: AnalyzeProgress) => void;
+  /** What the file '-' reads: process.stdin by default. */
+  stdin?: Readable;
 }
+
+/**
+ * For a capture read as a stream (standard input, a pipe), how long its packets wait at most in
+ * partly filled batches before they are folded: a batch is otherwise folded when 2,000 packets
+ * of its partition have come, which a live `tcpdump -w - -U` on a quiet network might take
+ * minutes to send. Where the stream is cut into batches does not change the alerts.
+ */
+export const STREAM_FLUSH_MS = 1_000;
 
 export interface AnalyzeSummary {
   packets: number;
@@ -98,6 +109,7 @@ export class PacketAnalyzer {
     this.ready.length = 0;
   }
 
+  /** Folds every packet routed so far, the batches not yet full too (routing may go on after). */
   async finish(): Promise<void> {
     await this.flushReady();
     for (const batch of this.batches.rest()) await this.flush(batch);
@@ -133,11 +145,21 @@ export async function analyzeFiles(config: Readonly<Config>, files: string[], op
   const route = (p: Packet) => analyzer.route(p);
   try {
     for (const file of files) {
-      const capture = await openCaptureFile(file);
+      const capture = await openCaptureFile(file, { stdin: options.stdin });
+      // Standard input or a pipe, whose packets may come slowly: see STREAM_FLUSH_MS.
+      const streamed = capture.size === 0;
+      let flushed = Date.now();
       try {
-        // One reused Packet decoded into, the detectors' fields copied out of it (route).
-        while (await capture.readChunkInto(route)) {
+        for (;;) {
+          // One reused Packet decoded into, the detectors' fields copied out of it (route).
+          const reading = capture.readChunkInto(route);
+          const more = streamed ? await whileFlushingIdle(reading, analyzer) : await reading;
+          if (!more) break;
           await analyzer.flushReady();
+          if (streamed && Date.now() - flushed >= STREAM_FLUSH_MS) {
+            await analyzer.finish();
+            flushed = Date.now();
+          }
           options.onProgress?.({ file, bytesRead: capture.bytesRead, size: capture.size, packets: analyzer.packets });
         }
       } finally {
@@ -152,4 +174,21 @@ export async function analyzeFiles(config: Readonly<Config>, files: string[], op
   }
   await analyzer.finish();
   return { packets: analyzer.packets, alerts: analyzer.alerts, incidents: analyzer.incidents, seconds: Number(process.hrtime.bigint() - started) / 1e9 };
+}
+
+/**
+ * Awaits a read of a stream, folding everything routed so far each time STREAM_FLUSH_MS pass
+ * without it. The read routes its packets synchronously when its bytes come, so a flush under
+ * way then has already taken the batches it folds, and the read's packets go to new ones.
+ */
+async function whileFlushingIdle(reading: Promise<boolean>, analyzer: PacketAnalyzer): Promise<boolean> {
+  for (;;) {
+    let timer: NodeJS.Timeout | undefined;
+    const idle = new Promise<'idle'>((resolve) => {
+      timer = setTimeout(() => resolve('idle'), STREAM_FLUSH_MS);
+    });
+    const outcome = await Promise.race([reading, idle]).finally(() => clearTimeout(timer));
+    if (outcome !== 'idle') return outcome;
+    await analyzer.finish();
+  }
 }
