@@ -15,11 +15,16 @@ function pad(text: string, width: number): string {
   return text.length >= width ? text.slice(0, width) : text + ' '.repeat(width - text.length);
 }
 
+/**
+ * One line per incident (its latest revision), in columns, and last what it is in words (the
+ * title, which holds the evidence: "sent 5000 SYNs to 192.168.50.4 in 5 s"), whole.
+ */
 export function incidentTable(incidents: Alert[]): string {
-  const rows = incidents.map((a) => [new Date(a.firstSeen).toISOString().replace('T', ' ').slice(0, 19), a.category, a.severity, a.src, a.dst ?? '-', String(a.count), a.mitre.techniqueId]);
-  const head = ['first seen (UTC)', 'category', 'severity', 'src', 'dst', 'count', 'mitre'];
+  const rows = incidents.map((a) => [new Date(a.firstSeen).toISOString().replace('T', ' ').slice(0, 19), a.category, a.severity, a.src, a.dst ?? '-', String(a.count), a.mitre.techniqueId, a.title]);
+  const head = ['first seen (UTC)', 'category', 'severity', 'src', 'dst', 'count', 'mitre', 'what'];
+  const last = head.length - 1;
   const widths = head.map((h, i) => Math.min(40, Math.max(h.length, ...rows.map((r) => r[i].length))));
-  const line = (r: string[]) => r.map((c, i) => pad(c, widths[i])).join('  ');
+  const line = (r: string[]) => r.map((c, i) => (i === last ? c : pad(c, widths[i]))).join('  ');
   return [line(head), ...rows.map(line)].join('\n') + '\n';
 }
 

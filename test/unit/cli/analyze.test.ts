@@ -6,6 +6,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
+import { incidentTable } from '../../../services/cli/commands/analyze.ts';
+import { sampleAlert } from '../../support/sample-records.ts';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const capture = path.resolve(repoRoot, '../shared/pcaps/portscan/nmap_xmas_scan_evilfingers.pcap');
@@ -89,5 +91,25 @@ describe('netsentinel analyze of standard input, gzip and directories', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('the incident table of analyze --format table', () => {
+  it('gives each incident a line in columns, with what it is in words last and whole', () => {
+    const title = 'SYN flood (distributed): 200+ sources sent 200 SYNs to 10.10.10.10:25565 in 5 s, a title longer than any column';
+    const table = incidentTable([
+      sampleAlert({ firstSeen: Date.UTC(2021, 3, 28, 10, 30, 21), category: 'syn_flood', severity: 'CRITICAL', src: 'multiple', dst: '10.10.10.10', count: 36841, title }),
+      sampleAlert({ firstSeen: Date.UTC(2009, 0, 3, 18, 58, 34), category: 'port_scan', severity: 'HIGH', src: '192.168.1.10', dst: null, count: 1, title: 'Port scan' }),
+    ]);
+    const lines = table.trimEnd().split('\n');
+    expect(lines).toHaveLength(3);
+    expect(lines[0].split(/ {2,}/)).toEqual(['first seen (UTC)', 'category', 'severity', 'src', 'dst', 'count', 'mitre', 'what']);
+    expect(lines[1].split(/ {2,}/).slice(0, 6)).toEqual(['2021-04-28 10:30:21', 'syn_flood', 'CRITICAL', 'multiple', '10.10.10.10', '36841']);
+    expect(lines[1].endsWith(`  ${title}`)).toBe(true);
+    expect(lines[2].split(/ {2,}/).slice(0, 6)).toEqual(['2009-01-03 18:58:34', 'port_scan', 'HIGH', '192.168.1.10', '-', '1']);
+    // Columns line up: each starts where its header does.
+    const whatAt = lines[0].indexOf('what');
+    expect(lines[1].indexOf(title)).toBe(whatAt);
+    expect(lines[2].indexOf('Port scan')).toBe(whatAt);
   });
 });
