@@ -8,6 +8,9 @@ import { errorLine, isNetSentinelError } from '../common/errors.ts';
 import { commandsFor } from './commands/index.ts';
 import { VERSION } from '../common/version.ts';
 
+/** 128 + SIGPIPE, what the shell reports for a filter whose reader closed the pipe. */
+const EXIT_CLOSED_OUTPUT = 141;
+
 const program = new Command('netsentinel')
   .description('NetSentinel: distributed network intrusion detection (sensors → Kafka → detector workers → alerts → dashboard)')
   .version(VERSION)
@@ -16,9 +19,18 @@ const program = new Command('netsentinel')
 
 for (const register of await commandsFor(process.argv.slice(2))) register(program);
 
+// Whoever read our output went away (`netsentinel decode x.pcap | head`): end as a C filter that
+// SIGPIPE kills does (exit 141, nothing said), not with an unhandled EPIPE's stack.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(EXIT_CLOSED_OUTPUT);
+  process.stderr.write(`netsentinel: cannot write to standard output: ${err.message}\n`);
+  process.exit(1);
+});
+
 try {
   await program.parseAsync(process.argv);
 } catch (err) {
+  if ((err as NodeJS.ErrnoException).code === 'EPIPE') process.exit(EXIT_CLOSED_OUTPUT);
   process.exitCode = isNetSentinelError(err) && err.code === 'NS_ERR_USAGE' ? 2 : 1;
   process.stderr.write(`netsentinel: ${errorLine(err)}\n`);
   if (program.opts().verbose && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);

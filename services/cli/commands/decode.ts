@@ -27,6 +27,8 @@ export function registerDecode(program: Command): void {
         try {
           await decodeFile(file, limit);
         } catch (err) {
+          // Standard output closed (`| head`): main.ts ends the process, and no file is to blame.
+          if ((err as NodeJS.ErrnoException).code === 'EPIPE') throw err;
           failed++;
           process.stderr.write(`netsentinel: ${errorLine(err)}\n`);
         }
