@@ -356,4 +356,7 @@ export function evidence(count: number, threshold: number, baseThreshold: number
 
 export const tsMs = (p: DetectorPacket): number => p.ts / 1000;
 
+/** '1 query', '2 queries': a title's count (one long label is enough for a DNS alert). */
+export const counted = (n: number, one: string, many: string): string => `${n} ${n === 1 ? one : many}`;
+
 export { ICMP, ICMPV6, TCP, UDP } from '../common/packet-kinds.ts';

@@ -9,7 +9,7 @@
  * mode) is one too. The verdict is looked up for the registrable domain, not the full name.
  */
 import type { DetectorPacket } from '../../common/model.ts';
-import { evidence, judge, srcKey, tsMs, type Detector, type DetectorContext, type Finding, type Shortfall } from '../detector.ts';
+import { counted, evidence, judge, srcKey, tsMs, type Detector, type DetectorContext, type Finding, type Shortfall } from '../detector.ts';
 import { entropy, registrableDomain } from '../net.ts';
 import { BoundedMap, CountWindow, DistinctWindow } from '../windows.ts';
 
@@ -103,7 +103,7 @@ export const dnsTunnel: Detector<State> = {
       family: 'dns_tunnelling',
       key: p.src,
       severity: j.severity,
-      title: `DNS tunnelling: ${p.src} sent ${d.total.total} queries under ${domain} (${unique} unique names) in ${cfg.windowSeconds} s`,
+      title: `DNS tunnelling: ${p.src} sent ${counted(d.total.total, 'query', 'queries')} under ${domain} (${counted(unique, 'unique name', 'unique names')}) in ${cfg.windowSeconds} s`,
       src: p.src,
       dst: domain,
       srcPort: null,
