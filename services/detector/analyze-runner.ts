@@ -45,6 +45,9 @@ export interface AnalyzeSummary {
   /** Latest revision of each incident. */
   incidents: Alert[];
   seconds: number;
+  /** The earliest and latest packet timestamps (ms), null when there were no packets. */
+  firstPacketMs: number | null;
+  lastPacketMs: number | null;
 }
 
 /**
@@ -69,6 +72,9 @@ export class PacketAnalyzer {
   private readonly latest = new Map<string, Alert>();
   readonly alerts: Alert[] = [];
   packets = 0;
+  /** The earliest and latest packet timestamps (µs) routed. */
+  minTs = Infinity;
+  maxTs = -Infinity;
 
   constructor(
     config: Readonly<Config>,
@@ -102,6 +108,8 @@ export class PacketAnalyzer {
   route(p: Packet): void {
     for (const batch of this.batches.add(p)) this.ready.push(batch);
     this.packets++;
+    if (p.ts < this.minTs) this.minTs = p.ts;
+    if (p.ts > this.maxTs) this.maxTs = p.ts;
   }
 
   async flushReady(): Promise<void> {
@@ -173,7 +181,8 @@ export async function analyzeFiles(config: Readonly<Config>, files: string[], op
     throw err;
   }
   await analyzer.finish();
-  return { packets: analyzer.packets, alerts: analyzer.alerts, incidents: analyzer.incidents, seconds: Number(process.hrtime.bigint() - started) / 1e9 };
+  const span = analyzer.packets > 0 ? { firstPacketMs: analyzer.minTs / 1000, lastPacketMs: analyzer.maxTs / 1000 } : { firstPacketMs: null, lastPacketMs: null };
+  return { packets: analyzer.packets, alerts: analyzer.alerts, incidents: analyzer.incidents, seconds: Number(process.hrtime.bigint() - started) / 1e9, ...span };
 }
 
 /**

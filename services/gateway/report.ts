@@ -49,6 +49,8 @@ export interface ReportOptions {
   sensors: SensorRecord[];
   generatedAt?: number;
   host?: string;
+  /** The capture files a report of `analyze` was made from (report_metadata.captures). */
+  captures?: string[];
 }
 
 export interface ThreatEvent {
@@ -119,6 +121,7 @@ export async function buildReport(alerts: AsyncIterable<StoredAlert>, options: R
       hostname: options.host ?? hostname(),
       analysis_duration_seconds: Math.round((options.until - options.since) / 100) / 10,
       period: { from: new Date(options.since).toISOString(), to: new Date(options.until).toISOString() },
+      ...(options.captures !== undefined ? { captures: options.captures } : {}),
     },
     executive_summary: {
       total_threats: total,

@@ -1,5 +1,5 @@
 /**
- * `netsentinel analyze FILE... [--format ndjson|table]`: sensor reader and detectors in one
+ * `netsentinel analyze FILE... [--format ndjson|table|report]`: sensor reader and detectors in one
  * process with the in-memory state store: the same engine as the workers, so the same alerts
  * as the distributed pipeline. Alerts go to stdout (NDJSON, every revision; or a table of the
  * incidents at the end), a summary table to stderr, a progress bar when stderr is a terminal.
@@ -8,7 +8,11 @@ import type { Command } from 'commander';
 import { UsageError } from '../../common/errors.ts';
 import { captureFilesOf } from '../capture-args.ts';
 import type { Alert } from '../../common/model.ts';
-import { analyzeFiles } from '../../detector/analyze-runner.ts';
+import { VERSION } from '../../common/version.ts';
+import { analyzeFiles, type AnalyzeSummary } from '../../detector/analyze-runner.ts';
+import { buildReport, type Report } from '../../gateway/report.ts';
+import type { StoredAlert } from '../../gateway/store/port.ts';
+import { STDIN_ARG } from '../../sensor/byte-source.ts';
 import { commandRuntime, withConfigOptions } from '../runtime.ts';
 
 function pad(text: string, width: number): string {
@@ -34,9 +38,9 @@ export function registerAnalyze(program: Command): void {
       .command('analyze')
       .description('detect attacks in capture files in one process (same detectors as the workers); alerts as NDJSON on stdout')
       .argument('<files...>', 'capture files (pcap or pcapng, gzip-compressed too), directories of them, or - for standard input')
-      .option('--format <format>', 'ndjson (every alert revision) or table (incidents)', 'ndjson'),
+      .option('--format <format>', 'ndjson (every alert revision), table (incidents) or report (the incident report as JSON, as netsentinel report writes it, over the captures\' time span)', 'ndjson'),
   ).action(async (args: string[], opts: { config?: string; logLevel?: string; format: string }) => {
-    if (opts.format !== 'ndjson' && opts.format !== 'table') throw new UsageError(`--format ${opts.format}: expected ndjson or table`);
+    if (opts.format !== 'ndjson' && opts.format !== 'table' && opts.format !== 'report') throw new UsageError(`--format ${opts.format}: expected ndjson, table or report`);
     const files = captureFilesOf(args);
     const { config } = commandRuntime(opts, {}, 'analyze');
     if (config.intel.virustotal.apiKey !== '') {
@@ -61,11 +65,32 @@ export function registerAnalyze(program: Command): void {
     });
     if (tty) process.stderr.write('\r\x1b[K');
     if (opts.format === 'table') process.stdout.write(incidentTable(summary.incidents));
+    if (opts.format === 'report') process.stdout.write(`${JSON.stringify(await captureReport(summary, files), null, 2)}\n`);
     const byCategory = new Map<string, number>();
     for (const a of summary.incidents) byCategory.set(a.category, (byCategory.get(a.category) ?? 0) + 1);
     process.stderr.write(
       `${summary.packets} packets in ${summary.seconds.toFixed(2)} s (${Math.round(summary.packets / Math.max(summary.seconds, 1e-9))} packets/s), ${summary.incidents.length} incidents, ${summary.alerts.length} alert revisions\n` +
         (byCategory.size > 0 ? [...byCategory].map(([c, n]) => `  ${pad(c, 20)} ${n}`).join('\n') + '\n' : ''),
     );
+  });
+}
+
+/**
+ * The incident report (gateway/report.ts, the shape `netsentinel report` writes) of an analyze
+ * run: its incidents, each at its latest revision and new (nobody has triaged them), over the
+ * event time the captures span, with the files named. No sensors: the captures stand for them.
+ */
+export async function captureReport(summary: AnalyzeSummary, files: string[]): Promise<Report> {
+  const now = Date.now();
+  async function* stored(): AsyncIterable<StoredAlert> {
+    for (const alert of summary.incidents) yield { alert, state: 'new', stateBy: null, stateAt: null, receivedAt: now, updatedAt: now };
+  }
+  return buildReport(stored(), {
+    since: summary.firstPacketMs ?? now,
+    until: summary.lastPacketMs ?? now,
+    version: VERSION,
+    sensors: [],
+    generatedAt: now,
+    captures: files.map((f) => (f === STDIN_ARG ? 'standard input' : f)),
   });
 }

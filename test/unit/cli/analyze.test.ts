@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { incidentTable } from '../../../services/cli/commands/analyze.ts';
+import { RECOMMENDATIONS, type Report } from '../../../services/gateway/report.ts';
 import { sampleAlert } from '../../support/sample-records.ts';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -111,5 +112,31 @@ describe('the incident table of analyze --format table', () => {
     const whatAt = lines[0].indexOf('what');
     expect(lines[1].indexOf(title)).toBe(whatAt);
     expect(lines[2].indexOf('Port scan')).toBe(whatAt);
+  });
+});
+
+describe('netsentinel analyze --format report', () => {
+  const report = (files: string[]) => {
+    const run = spawnSync(process.execPath, ['bin/netsentinel.js', 'analyze', '--format', 'report', ...files], { cwd: repoRoot, encoding: 'utf8', timeout: 120_000, env: { ...process.env, VIRUSTOTAL_API_KEY: '' } });
+    expect(run.status, run.stderr).toBe(0);
+    return JSON.parse(run.stdout) as Report;
+  };
+
+  it("writes the incident report of the captures, over their packets' time span", () => {
+    const scan = path.resolve(repoRoot, '../shared/pcaps/portscan/nmap_tcp_syn_scan_evilfingers.pcap');
+    const found = report([scan]);
+    expect(found.executive_summary).toMatchObject({ total_threats: 1, by_category: { port_scan: 1 }, by_severity: { HIGH: 1 }, risk_level: 'MEDIUM', sensors_total: 0 });
+    expect(found.threat_events.map((e) => [e.threat_type, e.source_ip, e.dest_ip, e.state])).toEqual([['PORT_SCAN', '192.168.1.10', '192.168.1.25', 'new']]);
+    expect(found.recommendations).toContain(RECOMMENDATIONS.port_scan[0]);
+    // The capture's first and last packets (tshark -r F -T fields -e frame.time_epoch).
+    expect(found.report_metadata.period).toEqual({ from: '2009-01-03T18:58:34.958Z', to: '2009-01-03T18:58:36.199Z' });
+    expect(found.report_metadata.captures).toEqual([scan]);
+  });
+
+  it('says CLEAN with nothing found on benign traffic', () => {
+    const benign = report([path.resolve(repoRoot, '../shared/pcaps/benign')]);
+    expect(benign.executive_summary).toMatchObject({ total_threats: 0, risk_level: 'CLEAN' });
+    expect(benign.threat_events).toEqual([]);
+    expect(benign.recommendations[0]).toMatch(/no immediate threats/);
   });
 });
