@@ -157,17 +157,18 @@ export async function analyzeFiles(config: Readonly<Config>, files: string[], op
       // Standard input or a pipe, whose packets may come slowly: see STREAM_FLUSH_MS.
       const streamed = capture.size === 0;
       let flushed = Date.now();
+      const flushAll = async (): Promise<void> => {
+        await analyzer.finish();
+        flushed = Date.now();
+      };
       try {
         for (;;) {
           // One reused Packet decoded into, the detectors' fields copied out of it (route).
           const reading = capture.readChunkInto(route);
-          const more = streamed ? await whileFlushingIdle(reading, analyzer) : await reading;
+          const more = streamed ? await whileFlushingIdle(reading, flushAll) : await reading;
           if (!more) break;
           await analyzer.flushReady();
-          if (streamed && Date.now() - flushed >= STREAM_FLUSH_MS) {
-            await analyzer.finish();
-            flushed = Date.now();
-          }
+          if (streamed && Date.now() - flushed >= STREAM_FLUSH_MS) await flushAll();
           options.onProgress?.({ file, bytesRead: capture.bytesRead, size: capture.size, packets: analyzer.packets });
         }
       } finally {
@@ -190,7 +191,7 @@ export async function analyzeFiles(config: Readonly<Config>, files: string[], op
  * without it. The read routes its packets synchronously when its bytes come, so a flush under
  * way then has already taken the batches it folds, and the read's packets go to new ones.
  */
-async function whileFlushingIdle(reading: Promise<boolean>, analyzer: PacketAnalyzer): Promise<boolean> {
+async function whileFlushingIdle(reading: Promise<boolean>, flushAll: () => Promise<void>): Promise<boolean> {
   for (;;) {
     let timer: NodeJS.Timeout | undefined;
     const idle = new Promise<'idle'>((resolve) => {
@@ -198,6 +199,6 @@ async function whileFlushingIdle(reading: Promise<boolean>, analyzer: PacketAnal
     });
     const outcome = await Promise.race([reading, idle]).finally(() => clearTimeout(timer));
     if (outcome !== 'idle') return outcome;
-    await analyzer.finish();
+    await flushAll();
   }
 }

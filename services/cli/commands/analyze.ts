@@ -59,7 +59,7 @@ export function registerAnalyze(program: Command): void {
             lastDraw = now;
             // Standard input or a pipe: how much is to come is not known.
             const done = p.size > 0 ? `[${'#'.repeat(Math.floor((p.bytesRead / p.size) * 20)).padEnd(20, '.')}] ${Math.floor((p.bytesRead / p.size) * 100)}%` : `${(p.bytesRead / 1e6).toFixed(1)} MB read`;
-            process.stderr.write(`\r${done} ${p.packets} packets  ${p.file === '-' ? 'standard input' : p.file}`.slice(0, 120));
+            process.stderr.write(`\r${done} ${p.packets} packets  ${p.file === STDIN_ARG ? 'standard input' : p.file}`.slice(0, 120));
           }
         : undefined,
     });
