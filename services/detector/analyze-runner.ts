@@ -29,6 +29,11 @@ export interface AnalyzeOptions {
   onProgress?: (progress: AnalyzeProgress) => void;
   /** What the file '-' reads: process.stdin by default. */
   stdin?: Readable;
+  /**
+   * Stops reading when aborted (Ctrl-C): the packets read so far are folded, their alerts
+   * given, and the summary says it was interrupted.
+   */
+  signal?: AbortSignal;
 }
 
 /**
@@ -48,6 +53,8 @@ export interface AnalyzeSummary {
   /** The earliest and latest packet timestamps (ms), null when there were no packets. */
   firstPacketMs: number | null;
   lastPacketMs: number | null;
+  /** Stopped by AnalyzeOptions.signal before the end of the captures. */
+  interrupted: boolean;
 }
 
 /**
@@ -151,8 +158,10 @@ export async function analyzeFiles(config: Readonly<Config>, files: string[], op
   const started = process.hrtime.bigint();
   const analyzer = new PacketAnalyzer(config, options);
   const route = (p: Packet) => analyzer.route(p);
+  const signal = options.signal;
   try {
     for (const file of files) {
+      if (signal?.aborted) break;
       const capture = await openCaptureFile(file, { stdin: options.stdin });
       // Standard input or a pipe, whose packets may come slowly: see STREAM_FLUSH_MS.
       const streamed = capture.size === 0;
@@ -165,8 +174,9 @@ export async function analyzeFiles(config: Readonly<Config>, files: string[], op
         for (;;) {
           // One reused Packet decoded into, the detectors' fields copied out of it (route).
           const reading = capture.readChunkInto(route);
-          const more = streamed ? await whileFlushingIdle(reading, flushAll) : await reading;
-          if (!more) break;
+          // A file's chunk is read in milliseconds; a stream may wait for its bytes for ever.
+          const more = streamed ? await whileFlushingIdle(reading, flushAll, signal) : await reading;
+          if (!more || signal?.aborted) break;
           await analyzer.flushReady();
           if (streamed && Date.now() - flushed >= STREAM_FLUSH_MS) await flushAll();
           options.onProgress?.({ file, bytesRead: capture.bytesRead, size: capture.size, packets: analyzer.packets });
@@ -183,22 +193,32 @@ export async function analyzeFiles(config: Readonly<Config>, files: string[], op
   }
   await analyzer.finish();
   const span = analyzer.packets > 0 ? { firstPacketMs: analyzer.minTs / 1000, lastPacketMs: analyzer.maxTs / 1000 } : { firstPacketMs: null, lastPacketMs: null };
-  return { packets: analyzer.packets, alerts: analyzer.alerts, incidents: analyzer.incidents, seconds: Number(process.hrtime.bigint() - started) / 1e9, ...span };
+  const interrupted = signal?.aborted === true;
+  return { packets: analyzer.packets, alerts: analyzer.alerts, incidents: analyzer.incidents, seconds: Number(process.hrtime.bigint() - started) / 1e9, ...span, interrupted };
 }
 
 /**
  * Awaits a read of a stream, folding everything routed so far each time STREAM_FLUSH_MS pass
  * without it. The read routes its packets synchronously when its bytes come, so a flush under
  * way then has already taken the batches it folds, and the read's packets go to new ones.
+ * Resolves false, the read left waiting, once `signal` is aborted.
  */
-async function whileFlushingIdle(reading: Promise<boolean>, flushAll: () => Promise<void>): Promise<boolean> {
+async function whileFlushingIdle(reading: Promise<boolean>, flushAll: () => Promise<void>, signal: AbortSignal | undefined): Promise<boolean> {
   for (;;) {
+    if (signal?.aborted) return false;
     let timer: NodeJS.Timeout | undefined;
+    let onAbort: (() => void) | undefined;
     const idle = new Promise<'idle'>((resolve) => {
       timer = setTimeout(() => resolve('idle'), STREAM_FLUSH_MS);
+      onAbort = () => resolve('idle');
+      signal?.addEventListener('abort', onAbort, { once: true });
     });
-    const outcome = await Promise.race([reading, idle]).finally(() => clearTimeout(timer));
+    const outcome = await Promise.race([reading, idle]).finally(() => {
+      clearTimeout(timer);
+      if (onAbort !== undefined) signal?.removeEventListener('abort', onAbort);
+    });
     if (outcome !== 'idle') return outcome;
+    if (signal?.aborted) return false;
     await flushAll();
   }
 }

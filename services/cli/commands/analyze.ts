@@ -50,7 +50,9 @@ export function registerAnalyze(program: Command): void {
     }
     const tty = process.stderr.isTTY === true;
     let lastDraw = 0;
+    const interruption = interruptible();
     const summary = await analyzeFiles(config, files, {
+      signal: interruption.signal,
       onAlert: opts.format === 'ndjson' ? (a) => process.stdout.write(`${JSON.stringify(a)}\n`) : undefined,
       onProgress: tty
         ? (p) => {
@@ -63,11 +65,16 @@ export function registerAnalyze(program: Command): void {
           }
         : undefined,
     });
+    interruption.release();
     if (tty) process.stderr.write('\r\x1b[K');
     if (opts.format === 'table') process.stdout.write(incidentTable(summary.incidents));
     if (opts.format === 'report') process.stdout.write(`${JSON.stringify(await captureReport(summary, files), null, 2)}\n`);
     const byCategory = new Map<string, number>();
     for (const a of summary.incidents) byCategory.set(a.category, (byCategory.get(a.category) ?? 0) + 1);
+    if (summary.interrupted) {
+      process.stderr.write(`interrupted after ${summary.packets} packets: the alerts and counts are of those\n`);
+      process.exitCode = EXIT_INTERRUPTED;
+    }
     process.stderr.write(
       `${summary.packets} packets in ${summary.seconds.toFixed(2)} s (${Math.round(summary.packets / Math.max(summary.seconds, 1e-9))} packets/s), ${summary.incidents.length} incidents, ${summary.alerts.length} alert revisions\n` +
         (byCategory.size > 0 ? [...byCategory].map(([c, n]) => `  ${pad(c, 20)} ${n}`).join('\n') + '\n' : ''),
@@ -93,4 +100,33 @@ export async function captureReport(summary: AnalyzeSummary, files: string[]): P
     generatedAt: now,
     captures: files.map((f) => (f === STDIN_ARG ? 'standard input' : f)),
   });
+}
+
+/** 128 + SIGINT, what the shell reports for a command stopped by Ctrl-C. */
+const EXIT_INTERRUPTED = 130;
+
+/**
+ * Ctrl-C (or SIGTERM) stops reading: the packets read so far are folded and their incidents
+ * printed, as tcpdump prints its counts. A second signal a second or more later exits at once
+ * (the launcher in bin/ passes a terminal's Ctrl-C on to this process, which gets it from the
+ * terminal too: the two come together).
+ */
+function interruptible(): { signal: AbortSignal; release: () => void } {
+  const controller = new AbortController();
+  let first = 0;
+  const onSignal = (): void => {
+    if (!controller.signal.aborted) {
+      first = Date.now();
+      controller.abort();
+    } else if (Date.now() - first >= 1_000) process.exit(EXIT_INTERRUPTED);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  return {
+    signal: controller.signal,
+    release: () => {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    },
+  };
 }

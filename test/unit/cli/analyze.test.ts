@@ -1,5 +1,5 @@
 /** `netsentinel analyze` as a user runs it: what it says about VirusTotal, a damaged capture, captures piped in or gzip-compressed. */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -139,4 +139,23 @@ describe('netsentinel analyze --format report', () => {
     expect(benign.threat_events).toEqual([]);
     expect(benign.recommendations[0]).toMatch(/no immediate threats/);
   });
+});
+
+describe('netsentinel analyze and Ctrl-C', () => {
+  it('prints the incidents of what it read, says it was interrupted, and exits 130', async () => {
+    const child = spawn(process.execPath, ['bin/netsentinel.js', 'analyze', '--format', 'table', '-'], { cwd: repoRoot, stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, VIRUSTOTAL_API_KEY: '' } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => void (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => void (stderr += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+    // The scan, on a standard input that stays open (a live tcpdump -w -).
+    child.stdin.write(readFileSync(capture));
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    // As a terminal's Ctrl-C: to the launcher, which passes it on to the analyzing process.
+    child.kill('SIGINT');
+    expect(await exited).toBe(130);
+    expect(stderr).toMatch(/^interrupted after \d+ packets: the alerts and counts are of those$/m);
+    expect(stdout.split('\n')[1]).toMatch(/^\S+ \S+ +port_scan +HIGH +192\.168\.1\.10 /);
+  }, 60_000);
 });

@@ -57,3 +57,25 @@ describe('analyze of a stream', () => {
     expect(revisions(fromStream.alerts)).toEqual(revisions(fromFile.alerts));
   }, 30_000);
 });
+
+describe('analyze interrupted', () => {
+  it('folds what it read, gives its alerts and says it was interrupted, even while a stream waits', async () => {
+    const file = join(PCAPS, 'portscan/nmap_tcp_syn_scan_evilfingers.pcap');
+    const stdin = new PassThrough();
+    const controller = new AbortController();
+    const seen: Alert[] = [];
+    const run = analyzeFiles(config, ['-', file], { stdin, signal: controller.signal, onAlert: (a) => seen.push(a) });
+    stdin.write(readFileSync(file));
+    const deadline = Date.now() + 10_000;
+    while (seen.length === 0 && Date.now() < deadline) await sleep(50);
+    // The stream stays open: the read waits for bytes that never come, until the abort.
+    controller.abort();
+    const summary = await run;
+    expect(summary.interrupted).toBe(true);
+    expect(summary.packets).toBe(2020);
+    expect(summary.incidents.map((a) => a.category)).toEqual(['port_scan']);
+    // The second file was not read.
+    expect((await analyzeFiles(config, [file])).packets).toBe(2020);
+    expect(stdin.destroyed).toBe(true);
+  }, 30_000);
+});
