@@ -52,7 +52,7 @@ describe('netsentinel analyze through the launcher', () => {
 
     const bad = spawnSync(process.execPath, ['bin/netsentinel.js', 'analyze', '--format', 'bogus', capture], { cwd: repoRoot, encoding: 'utf8', timeout: 120_000 });
     expect(bad.status).toBe(2);
-    expect(bad.stderr).toMatch(/^netsentinel: NS_ERR_USAGE: --format bogus: expected ndjson or table$/m);
+    expect(bad.stderr).toMatch(/^netsentinel: NS_ERR_USAGE: --format bogus: expected ndjson, table or report$/m);
 
     const missing = spawnSync(process.execPath, ['bin/netsentinel.js', 'analyze', path.join(repoRoot, 'no-such.pcap')], { cwd: repoRoot, encoding: 'utf8', timeout: 120_000 });
     expect(missing.status).toBe(1);
