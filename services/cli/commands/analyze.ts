@@ -73,7 +73,7 @@ export function registerAnalyze(program: Command): void {
     for (const a of summary.incidents) byCategory.set(a.category, (byCategory.get(a.category) ?? 0) + 1);
     if (summary.interrupted) {
       process.stderr.write(`interrupted after ${summary.packets} packets: the alerts and counts are of those\n`);
-      process.exitCode = EXIT_INTERRUPTED;
+      process.exitCode = interruption.exitCode();
     }
     process.stderr.write(
       `${summary.packets} packets in ${summary.seconds.toFixed(2)} s (${Math.round(summary.packets / Math.max(summary.seconds, 1e-9))} packets/s), ${summary.incidents.length} incidents, ${summary.alerts.length} alert revisions\n` +
@@ -102,28 +102,31 @@ export async function captureReport(summary: AnalyzeSummary, files: string[]): P
   });
 }
 
-/** 128 + SIGINT, what the shell reports for a command stopped by Ctrl-C. */
-const EXIT_INTERRUPTED = 130;
+/** 128 + the signal's number, what the shell reports for a command a signal stopped: 130 for Ctrl-C. */
+const EXIT_BY_SIGNAL: Readonly<Record<'SIGINT' | 'SIGTERM', number>> = { SIGINT: 130, SIGTERM: 143 };
 
 /**
  * Ctrl-C (or SIGTERM) stops reading: the packets read so far are folded and their incidents
- * printed, as tcpdump prints its counts. A second signal a second or more later exits at once
+ * printed, as tcpdump prints its counts; the exit code then says which signal it was. A second signal a second or more later exits at once
  * (the launcher in bin/ passes a terminal's Ctrl-C on to this process, which gets it from the
  * terminal too: the two come together).
  */
-function interruptible(): { signal: AbortSignal; release: () => void } {
+function interruptible(): { signal: AbortSignal; release: () => void; exitCode: () => number } {
   const controller = new AbortController();
   let first = 0;
-  const onSignal = (): void => {
+  let by: 'SIGINT' | 'SIGTERM' = 'SIGINT';
+  const onSignal = (signal: 'SIGINT' | 'SIGTERM'): void => {
     if (!controller.signal.aborted) {
       first = Date.now();
+      by = signal;
       controller.abort();
-    } else if (Date.now() - first >= 1_000) process.exit(EXIT_INTERRUPTED);
+    } else if (Date.now() - first >= 1_000) process.exit(EXIT_BY_SIGNAL[signal]);
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   return {
     signal: controller.signal,
+    exitCode: () => EXIT_BY_SIGNAL[by],
     release: () => {
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
