@@ -3,9 +3,12 @@
  *  - tcpdump -r F -w /dev/null (libpcap's read rate, the reference, measured in this run),
  *  - read + decode into Packet records (openCaptureFile),
  *  - read + decode + Avro-encode into PacketBatch messages of sensor.batchMaxPackets,
+ *  - read + decode from standard input (the capture piped in by `cat`) and from a gzip copy of
+ *    it (gzip -1, made once beside it), against `tcpdump -r -` reading the same pipes,
  * and prints packets/s and the ratios. Run: node --import tsx bench/sensor-decode.ts [minPackets]
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, statSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { loadConfig } from '../services/common/config/load.ts';
 import type { Packet } from '../services/common/model.ts';
@@ -87,9 +90,39 @@ const encode = await best(3, async () => {
 });
 const encodeRate = encode.result.n / encode.seconds;
 
+/** Packets decoded from a file given as a path, or from `cat FILE` piped in as standard input ('-'). */
+async function decodeAll(path: string, piped: boolean): Promise<number> {
+  const cat = piped ? spawn('cat', [path], { stdio: ['ignore', 'pipe', 'ignore'] }) : null;
+  let n = 0;
+  for await (const packets of await openCaptureFile(piped ? '-' : path, { stdin: cat?.stdout })) n += packets.length;
+  return n;
+}
+
+const gzipFile = `${file}.gz`;
+if (!existsSync(gzipFile) || statSync(gzipFile).mtimeMs < statSync(file).mtimeMs) {
+  if (spawnSync('sh', ['-c', `gzip -1 -c '${file}' > '${gzipFile}.tmp' && mv '${gzipFile}.tmp' '${gzipFile}'`], { stdio: 'ignore' }).status !== 0) throw new Error(`cannot write ${gzipFile}`);
+}
+/** The same decode through a shell pipe into `tcpdump -r -`: libpcap reading the stream we read. */
+const tcpdumpPipe = (producer: string) =>
+  best(3, async () => {
+    const r = spawnSync('sh', ['-c', `${producer} | tcpdump -r - -w /dev/null`], { stdio: 'ignore' });
+    if (r.status !== 0) throw new Error(`${producer} | tcpdump failed: ${r.status}`);
+    return total;
+  });
+const fromStdin = await best(3, () => decodeAll(file, true));
+const tcpdumpStdin = await tcpdumpPipe(`cat '${file}'`);
+const fromGzip = await best(3, () => decodeAll(gzipFile, false));
+const fromGzipStdin = await best(3, () => decodeAll(gzipFile, true));
+const tcpdumpGzip = await tcpdumpPipe(`gzip -dc '${gzipFile}'`);
+if (fromStdin.result !== decode.result || fromGzip.result !== decode.result || fromGzipStdin.result !== decode.result) throw new Error('a stream gave other packets than the file');
+
 const fmt = (r: number) => `${(r / 1e6).toFixed(2)} M packets/s`;
 console.log(`tcpdump -r -w /dev/null : ${fmt(tcpdumpRate)} (${tcpdump.seconds.toFixed(2)} s)`);
 console.log(`decode only            : ${fmt(decodeRate)} (${decode.seconds.toFixed(2)} s, cpu ${decode.cpuSeconds.toFixed(2)} s) = ${(decodeRate / tcpdumpRate).toFixed(2)} x tcpdump (target >= 0.25)`);
 console.log(`decode + Avro encode   : ${fmt(encodeRate)} (${encode.seconds.toFixed(2)} s, cpu ${encode.cpuSeconds.toFixed(2)} s) = ${(encodeRate / tcpdumpRate).toFixed(2)} x tcpdump; ${(encode.result.encodedBytes / encode.result.n).toFixed(1)} encoded bytes/packet (target >= 1.00 M packets/s)`);
+const versus = (ours: { seconds: number }, ref: { seconds: number }) => `${(ref.seconds / ours.seconds).toFixed(2)} x`;
+console.log(`decode from stdin      : ${fmt(total / fromStdin.seconds)} (${fromStdin.seconds.toFixed(2)} s, cpu ${fromStdin.cpuSeconds.toFixed(2)} s) = ${versus(fromStdin, tcpdumpStdin)} cat F | tcpdump -r - (${tcpdumpStdin.seconds.toFixed(2)} s), ${versus(fromStdin, decode)} decoding the file`);
+console.log(`decode from gzip file  : ${fmt(total / fromGzip.seconds)} (${fromGzip.seconds.toFixed(2)} s, cpu ${fromGzip.cpuSeconds.toFixed(2)} s; ${(statSync(gzipFile).size / 1e6).toFixed(0)} MB gzip -1) = ${versus(fromGzip, tcpdumpGzip)} gzip -dc F.gz | tcpdump -r - (${tcpdumpGzip.seconds.toFixed(2)} s)`);
+console.log(`decode gzip from stdin : ${fmt(total / fromGzipStdin.seconds)} (${fromGzipStdin.seconds.toFixed(2)} s, cpu ${fromGzipStdin.cpuSeconds.toFixed(2)} s) = ${versus(fromGzipStdin, tcpdumpGzip)} that pipeline`);
 console.log(`load average (1 min)   : ${loadavg()[0].toFixed(2)} on ${availableParallelism()} cores (other processes share them)`);
 console.log(`rss after run          : ${(process.memoryUsage().rss / 1e6).toFixed(0)} MB`);
