@@ -180,9 +180,11 @@ export async function replayCaptures(o: ReplayOptions): Promise<ReplayResult> {
 function knownTotalSize(files: string[]): number {
   let total = 0;
   for (const f of files) {
+    // Checked before stat: '-' is no path (its stat failed and was skipped as unreadable).
+    if (f === STDIN_ARG) return 0;
     try {
       const stat = statSync(f);
-      if (f === STDIN_ARG || !stat.isFile()) return 0;
+      if (!stat.isFile()) return 0;
       total += stat.size;
     } catch {
       // A file that cannot be read fails with its own error when its turn comes.
