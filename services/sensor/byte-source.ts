@@ -110,7 +110,7 @@ class PositionalSource implements ByteSource {
  * gunzip) or the capture itself (then it is read as it is, the bytes peeked at put back first).
  */
 async function streamSource(name: string, raw: Readable, size: number, release: () => Promise<unknown>): Promise<ByteSource> {
-  const plain = new StreamSource(name, raw, size, null, release);
+  const plain = new StreamSource(name, raw, size, release);
   const head = await plain.peek(2);
   if (head.length === 2 && head[0] === GZIP_MAGIC_0 && head[1] === GZIP_MAGIC_1) {
     plain.detach();
@@ -130,10 +130,26 @@ function gzipSource(name: string, raw: Readable, size: number, release: () => Pr
     stored += chunk.length;
   });
   raw.pipe(gunzip);
-  return new StreamSource(`${name} (decompressed)`, gunzip, size, () => stored, async () => {
+  const closeRaw = async (): Promise<void> => {
     raw.destroy();
     await release();
+  };
+  return new StreamSource(`${name} (decompressed)`, gunzip, size, closeRaw, {
+    stored: () => stored,
+    // zlib's own errors (Z_DATA_ERROR, Z_BUF_ERROR) are the data's; a read error stays one.
+    describe: (err) =>
+      ((err as { code?: string }).code ?? '').startsWith('Z_')
+        ? new CaptureFileError(`${name}: damaged gzip data at byte ${stored} (expected a complete gzip stream: ${err.message})`, { cause: err })
+        : err,
   });
+}
+
+/** What a StreamSource reading inflated data knows of the data as stored. */
+interface Compressed {
+  /** Bytes of the compressed data read so far. */
+  stored(): number;
+  /** A stream error as the reader reports it. */
+  describe(err: Error): Error;
 }
 
 /**
@@ -161,8 +177,9 @@ class StreamSource implements ByteSource {
     readonly name: string,
     private readonly stream: Readable,
     readonly size: number,
-    private readonly storedCount: (() => number) | null,
     private readonly release: () => Promise<unknown>,
+    /** Set for inflated data (gzipSource); null when the stream is the file's bytes. */
+    private readonly compressed: Compressed | null = null,
   ) {
     stream.on('readable', this.onReadable);
     stream.on('end', this.onEnd);
@@ -170,7 +187,7 @@ class StreamSource implements ByteSource {
   }
 
   get storedBytesRead(): number | null {
-    return this.storedCount === null ? null : this.storedCount();
+    return this.compressed === null ? null : this.compressed.stored();
   }
 
   async read(buf: Buffer, offset: number, length: number): Promise<number> {
@@ -190,7 +207,7 @@ class StreamSource implements ByteSource {
         if (this.restAt === rest.length) this.rest = null;
         return n;
       }
-      if (this.failure !== null) throw this.describe(this.failure);
+      if (this.failure !== null) throw this.compressed === null ? this.failure : this.compressed.describe(this.failure);
       if (this.ended) return 0;
       await new Promise<void>((resolve) => {
         this.wake = resolve;
@@ -244,12 +261,4 @@ class StreamSource implements ByteSource {
     wake?.();
   }
 
-  private describe(err: Error): Error {
-    if (err instanceof CaptureFileError) return err;
-    const code = (err as { code?: string }).code ?? '';
-    if (this.storedCount !== null && code.startsWith('Z_')) {
-      return new CaptureFileError(`${this.name.replace(/ \(decompressed\)$/, '')}: damaged gzip data at byte ${this.storedCount()} (expected a complete gzip stream: ${err.message})`, { cause: err });
-    }
-    return err;
-  }
 }

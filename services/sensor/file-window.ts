@@ -30,14 +30,18 @@ export class FileWindow {
   /** storedBytesRead of the source when it was closed. */
   private storedAtClose: number | null = null;
 
+  /** null once closed. */
+  private source: ByteSource | null;
+
   private constructor(
     readonly path: string,
-    private source: ByteSource | null,
+    source: ByteSource,
     chunkSize: number,
   ) {
     this.buf = Buffer.allocUnsafe(chunkSize);
-    this.size = source?.size ?? 0;
-    this.name = source?.name ?? path;
+    this.source = source;
+    this.size = source.size;
+    this.name = source.name;
   }
 
   /** Opens a capture file, or for '-' standard input (the stream `stdin`, process.stdin by default): byte-source.ts. */

@@ -61,7 +61,7 @@ export function registerAnalyze(program: Command): void {
             lastDraw = now;
             // Standard input or a pipe: how much is to come is not known.
             const done = p.size > 0 ? `[${'#'.repeat(Math.floor((p.bytesRead / p.size) * 20)).padEnd(20, '.')}] ${Math.floor((p.bytesRead / p.size) * 100)}%` : `${(p.bytesRead / 1e6).toFixed(1)} MB read`;
-            process.stderr.write(`\r${done} ${p.packets} packets  ${p.file === STDIN_ARG ? 'standard input' : p.file}`.slice(0, 120));
+            process.stderr.write(`\r${done} ${p.packets} packets  ${captureName(p.file)}`.slice(0, 120));
           }
         : undefined,
     });
@@ -98,9 +98,12 @@ export async function captureReport(summary: AnalyzeSummary, files: string[]): P
     version: VERSION,
     sensors: [],
     generatedAt: now,
-    captures: files.map((f) => (f === STDIN_ARG ? 'standard input' : f)),
+    captures: files.map(captureName),
   });
 }
+
+/** A capture argument as the user reads it: '-' is standard input. */
+const captureName = (file: string): string => (file === STDIN_ARG ? 'standard input' : file);
 
 /** 128 + the signal's number, what the shell reports for a command a signal stopped: 130 for Ctrl-C. */
 const EXIT_BY_SIGNAL: Readonly<Record<'SIGINT' | 'SIGTERM', number>> = { SIGINT: 130, SIGTERM: 143 };
