@@ -1,4 +1,4 @@
-import { readdirSync, statSync } from 'node:fs';
+import { readdirSync, realpathSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { UsageError } from '../common/errors.ts';
 import { STDIN_ARG } from '../sensor/byte-source.ts';
@@ -15,9 +15,11 @@ export interface CaptureArgsOptions {
 }
 
 /**
- * Command-line capture arguments as files: a directory stands for the capture files directly
- * in it, in name order; '-' is standard input (at most once). Anything else is passed through,
- * so a missing file is reported by the reader with its usual one-line error.
+ * Command-line capture arguments as files: a directory stands for the capture files in it and
+ * in its subdirectories (a corpus is usually sorted into folders by kind), in path order, names
+ * sorted at each level; hidden entries are skipped. '-' is standard input (at most once).
+ * Anything else is passed through, so a missing file is reported by the reader with its usual
+ * one-line error.
  */
 export function expandCaptureArgs(args: string[], options: CaptureArgsOptions = {}): string[] {
   const stdinArgs = args.filter((arg) => arg === STDIN_ARG).length;
@@ -33,17 +35,37 @@ export function expandCaptureArgs(args: string[], options: CaptureArgsOptions = 
     } catch {
       return [arg];
     }
-    if (!isDirectory) return [arg];
-    return readdirSync(arg)
-      .filter((name) => CAPTURE_EXTENSIONS.test(name))
-      .sort()
-      .map((name) => join(arg, name));
+    return isDirectory ? capturesUnder(arg, new Set()) : [arg];
   });
+}
+
+/** The capture files in dir and below it; `seen` holds the real paths of the directories listed so far, so that a link to one of them (or back up) is not followed again. */
+function capturesUnder(dir: string, seen: Set<string>): string[] {
+  const real = realpathSync(dir);
+  if (seen.has(real)) return [];
+  seen.add(real);
+  const files: string[] = [];
+  for (const name of readdirSync(dir).sort()) {
+    if (name.startsWith('.')) continue;
+    const entry = join(dir, name);
+    let isDirectory: boolean;
+    try {
+      isDirectory = statSync(entry).isDirectory();
+    } catch {
+      // A dangling link, or an entry gone since the listing: a capture's name is passed on, so
+      // that the reader names it in its one-line error, as for a missing file given by name.
+      if (CAPTURE_EXTENSIONS.test(name)) files.push(entry);
+      continue;
+    }
+    if (isDirectory) files.push(...capturesUnder(entry, seen));
+    else if (CAPTURE_EXTENSIONS.test(name)) files.push(entry);
+  }
+  return files;
 }
 
 /** expandCaptureArgs, refusing arguments that name no capture file at all (empty directories). */
 export function captureFilesOf(args: string[], options: CaptureArgsOptions = {}): string[] {
   const files = expandCaptureArgs(args, options);
-  if (files.length === 0) throw new UsageError(`${args.join(' ')}: no capture files (.pcap, .pcapng, .cap, .dmp, or those gzip-compressed as .gz) found`);
+  if (files.length === 0) throw new UsageError(`${args.join(' ')}: no capture files (.pcap, .pcapng, .cap, .dmp, or those gzip-compressed as .gz) found, in it or below it`);
   return files;
 }

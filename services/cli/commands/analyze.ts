@@ -37,7 +37,7 @@ export function registerAnalyze(program: Command): void {
     program
       .command('analyze')
       .description('detect attacks in capture files in one process (same detectors as the workers); alerts as NDJSON on stdout')
-      .argument('<files...>', 'capture files (pcap or pcapng, gzip-compressed too), directories of them, or - for standard input')
+      .argument('<files...>', 'capture files (pcap or pcapng, gzip-compressed too), directories of them (subdirectories too), or - for standard input')
       .option('--format <format>', 'ndjson (every alert revision), table (incidents) or report (the incident report as JSON, as netsentinel report writes it, over the captures\' time span)', 'ndjson'),
   ).action(async (args: string[], opts: { config?: string; logLevel?: string; format: string }) => {
     if (opts.format !== 'ndjson' && opts.format !== 'table' && opts.format !== 'report') throw new UsageError(`--format ${opts.format}: expected ndjson, table or report`);

@@ -15,7 +15,7 @@ export function registerDecode(program: Command): void {
   program
     .command('decode')
     .description('print the decoded packets of pcap/pcapng files as JSON lines (the fields of the Packet record)')
-    .argument('<files...>', 'capture files (pcap or pcapng, gzip-compressed too), directories of them, or - for standard input')
+    .argument('<files...>', 'capture files (pcap or pcapng, gzip-compressed too), directories of them (subdirectories too), or - for standard input')
     .option('-n, --limit <n>', 'stop after N packets of each file')
     .action(async (args: string[], opts: { limit?: string }) => {
       const files = captureFilesOf(args);

@@ -22,7 +22,7 @@ export function registerReplay(program: Command): void {
   program
     .command('replay')
     .description('publish pcap/pcapng files to Kafka as packet batches (keeps captured timing at --speed N)')
-    .argument('<files...>', 'capture files (pcap or pcapng, gzip-compressed too), directories of them, or - for standard input')
+    .argument('<files...>', 'capture files (pcap or pcapng, gzip-compressed too), directories of them (subdirectories too), or - for standard input')
     .option('--speed <n>', 'playback speed: 1 (captured timing), 10, ... or max', 'max')
     .option('--loop', 'start over at the end until interrupted')
     .option('--rebase-time', 'shift packet timestamps so the replay happens now (each file and loop continues the time line)')
