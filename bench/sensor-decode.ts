@@ -5,6 +5,8 @@
  *  - read + decode + Avro-encode into PacketBatch messages of sensor.batchMaxPackets,
  *  - read + decode from standard input (the capture piped in by `cat`) and from a gzip copy of
  *    it (gzip -1, made once beside it), against `tcpdump -r -` reading the same pipes,
+ *  - read + filter + decode with a libpcap filter (--filter) that keeps every packet and one
+ *    that keeps the SYNs to low ports, against `tcpdump -r F -w /dev/null EXPR`,
  * and prints packets/s and the ratios. Run: node --import tsx bench/sensor-decode.ts [minPackets]
  */
 import { spawn, spawnSync } from 'node:child_process';
@@ -14,6 +16,7 @@ import { loadConfig } from '../services/common/config/load.ts';
 import type { Packet } from '../services/common/model.ts';
 import { createLogger } from '../services/common/observability/logger.ts';
 import { createSerde } from '../services/common/serde/create-serde.ts';
+import { CaptureFilter } from '../services/sensor/capture-filter.ts';
 import { openCaptureFile } from '../services/sensor/capture-source.ts';
 import { benchCapture } from './sensor-capture.ts';
 
@@ -116,6 +119,23 @@ const fromGzipStdin = await best(3, () => decodeAll(gzipFile, true));
 const tcpdumpGzip = await tcpdumpPipe(`gzip -dc '${gzipFile}'`);
 if (fromStdin.result !== decode.result || fromGzip.result !== decode.result || fromGzipStdin.result !== decode.result) throw new Error('a stream gave other packets than the file');
 
+/** The same decode with a capture filter (each frame's BPF program run before it is decoded), beside tcpdump with the expression. */
+const FILTERS = ['not host 1.2.3.4', 'tcp[tcpflags] & (tcp-syn|tcp-ack) = tcp-syn and portrange 1-1023'];
+const filtered = [];
+for (const expression of FILTERS) {
+  const ours = await best(3, async () => {
+    let n = 0;
+    for await (const packets of await openCaptureFile(file, { filter: CaptureFilter.compile(expression) })) n += packets.length;
+    return n;
+  });
+  const theirs = await best(3, async () => {
+    const r = spawnSync('tcpdump', ['-r', file, '-w', '/dev/null', expression], { stdio: 'ignore' });
+    if (r.status !== 0) throw new Error(`tcpdump ${expression} failed: ${r.status}`);
+    return 0;
+  });
+  filtered.push({ expression, ours, theirs });
+}
+
 const fmt = (r: number) => `${(r / 1e6).toFixed(2)} M packets/s`;
 console.log(`tcpdump -r -w /dev/null : ${fmt(tcpdumpRate)} (${tcpdump.seconds.toFixed(2)} s)`);
 console.log(`decode only            : ${fmt(decodeRate)} (${decode.seconds.toFixed(2)} s, cpu ${decode.cpuSeconds.toFixed(2)} s) = ${(decodeRate / tcpdumpRate).toFixed(2)} x tcpdump (target >= 0.25)`);
@@ -124,5 +144,8 @@ const versus = (ours: { seconds: number }, ref: { seconds: number }) => `${(ref.
 console.log(`decode from stdin      : ${fmt(total / fromStdin.seconds)} (${fromStdin.seconds.toFixed(2)} s, cpu ${fromStdin.cpuSeconds.toFixed(2)} s) = ${versus(fromStdin, tcpdumpStdin)} cat F | tcpdump -r - (${tcpdumpStdin.seconds.toFixed(2)} s), ${versus(fromStdin, decode)} decoding the file`);
 console.log(`decode from gzip file  : ${fmt(total / fromGzip.seconds)} (${fromGzip.seconds.toFixed(2)} s, cpu ${fromGzip.cpuSeconds.toFixed(2)} s; ${(statSync(gzipFile).size / 1e6).toFixed(0)} MB gzip -1) = ${versus(fromGzip, tcpdumpGzip)} gzip -dc F.gz | tcpdump -r - (${tcpdumpGzip.seconds.toFixed(2)} s)`);
 console.log(`decode gzip from stdin : ${fmt(total / fromGzipStdin.seconds)} (${fromGzipStdin.seconds.toFixed(2)} s, cpu ${fromGzipStdin.cpuSeconds.toFixed(2)} s) = ${versus(fromGzipStdin, tcpdumpGzip)} that pipeline`);
+for (const { expression, ours, theirs } of filtered) {
+  console.log(`decode with --filter   : ${fmt(total / ours.seconds)} read (${ours.seconds.toFixed(2)} s, cpu ${ours.cpuSeconds.toFixed(2)} s; ${ours.result} kept, ${versus(ours, decode)} decoding every packet) = ${versus(ours, theirs)} tcpdump -r F -w /dev/null (${theirs.seconds.toFixed(2)} s) for "${expression}"`);
+}
 console.log(`load average (1 min)   : ${loadavg()[0].toFixed(2)} on ${availableParallelism()} cores (other processes share them)`);
 console.log(`rss after run          : ${(process.memoryUsage().rss / 1e6).toFixed(0)} MB`);

@@ -9,6 +9,7 @@ import type { Config } from '../common/config/schema.ts';
 import type { Alert, Packet } from '../common/model.ts';
 import type { PackedPackets } from '../common/packed-packet.ts';
 import { MemoryStore } from '../common/state/memory-store.ts';
+import type { CaptureFilter } from '../sensor/capture-filter.ts';
 import { openCaptureFile } from '../sensor/capture-source.ts';
 import { DetectionEngine } from './engine/engine.ts';
 import { packedBatches, PartitionBatches, type PartitionBatch } from '../sensor/partition-batches.ts';
@@ -34,6 +35,8 @@ export interface AnalyzeOptions {
    * given, and the summary says it was interrupted.
    */
   signal?: AbortSignal;
+  /** Only the packets this libpcap filter keeps are analysed (`--filter`). */
+  filter?: CaptureFilter;
 }
 
 /**
@@ -55,6 +58,8 @@ export interface AnalyzeSummary {
   lastPacketMs: number | null;
   /** Stopped by AnalyzeOptions.signal before the end of the captures. */
   interrupted: boolean;
+  /** Frames AnalyzeOptions.filter dropped (0 without one). */
+  filtered: number;
 }
 
 /**
@@ -162,7 +167,7 @@ export async function analyzeFiles(config: Readonly<Config>, files: string[], op
   try {
     for (const file of files) {
       if (signal?.aborted) break;
-      const capture = await openCaptureFile(file, { stdin: options.stdin });
+      const capture = await openCaptureFile(file, { stdin: options.stdin, filter: options.filter });
       // Standard input or a pipe, whose packets may come slowly: see STREAM_FLUSH_MS.
       const streamed = capture.size === 0;
       let flushed = Date.now();
@@ -194,7 +199,7 @@ export async function analyzeFiles(config: Readonly<Config>, files: string[], op
   await analyzer.finish();
   const span = analyzer.packets > 0 ? { firstPacketMs: analyzer.minTs / 1000, lastPacketMs: analyzer.maxTs / 1000 } : { firstPacketMs: null, lastPacketMs: null };
   const interrupted = signal?.aborted === true;
-  return { packets: analyzer.packets, alerts: analyzer.alerts, incidents: analyzer.incidents, seconds: Number(process.hrtime.bigint() - started) / 1e9, ...span, interrupted };
+  return { packets: analyzer.packets, alerts: analyzer.alerts, incidents: analyzer.incidents, seconds: Number(process.hrtime.bigint() - started) / 1e9, ...span, interrupted, filtered: options.filter?.dropped ?? 0 };
 }
 
 /**

@@ -51,6 +51,8 @@ export interface ReportOptions {
   host?: string;
   /** The capture files a report of `analyze` was made from (report_metadata.captures). */
   captures?: string[];
+  /** The libpcap filter `analyze --filter` read them with (report_metadata.capture_filter). */
+  captureFilter?: string;
 }
 
 export interface ThreatEvent {
@@ -122,6 +124,7 @@ export async function buildReport(alerts: AsyncIterable<StoredAlert>, options: R
       analysis_duration_seconds: Math.round((options.until - options.since) / 100) / 10,
       period: { from: new Date(options.since).toISOString(), to: new Date(options.until).toISOString() },
       ...(options.captures !== undefined ? { captures: options.captures } : {}),
+      ...(options.captureFilter !== undefined ? { capture_filter: options.captureFilter } : {}),
     },
     executive_summary: {
       total_threats: total,

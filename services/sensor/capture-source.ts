@@ -5,7 +5,9 @@
  */
 import type { Readable } from 'node:stream';
 import type { Packet } from '../common/model.ts';
+import { CaptureFileError } from '../common/errors.ts';
 import { openCaptureReader } from './capture-reader.ts';
+import type { CaptureFilter } from './capture-filter.ts';
 import { communityIdOf } from './community-id.ts';
 import { decodeFrame, decodeFrameInto } from './decode/frame.ts';
 import { newPacket } from './decode/packet-record.ts';
@@ -22,6 +24,8 @@ export interface CaptureFileOptions {
   communityId?: boolean;
   /** What the path '-' reads: process.stdin by default. */
   stdin?: Readable;
+  /** Only the frames this libpcap filter keeps are decoded and given (capture-filter.ts). */
+  filter?: CaptureFilter;
 }
 
 export interface CaptureFile extends AsyncIterable<Packet[]> {
@@ -42,7 +46,7 @@ export interface CaptureFile extends AsyncIterable<Packet[]> {
 
 export async function openCaptureFile(path: string, options: CaptureFileOptions = {}): Promise<CaptureFile> {
   const reader = await openCaptureReader(path, options.chunkSize, options.stdin);
-  return new DecodedCapture(reader, options.communityId === true);
+  return new DecodedCapture(reader, options.communityId === true, options.filter ?? null);
 }
 
 class DecodedCapture implements CaptureFile {
@@ -52,8 +56,10 @@ class DecodedCapture implements CaptureFile {
   constructor(
     private readonly reader: CaptureReader,
     private readonly withCommunityId: boolean,
+    private readonly filter: CaptureFilter | null,
   ) {
-    this.sink = withCommunityId
+    this.sink = this.filtered(
+      withCommunityId
       ? (linkType, buf, offset, capLength, length, ts, ifIndex) => {
           const p = decodeFrame(linkType, buf, offset, capLength, length, ts, ifIndex);
           p.communityId = communityIdOf(p);
@@ -61,7 +67,25 @@ class DecodedCapture implements CaptureFile {
         }
       : (linkType, buf, offset, capLength, length, ts, ifIndex) => {
           this.packets.push(decodeFrame(linkType, buf, offset, capLength, length, ts, ifIndex));
-        };
+        },
+    );
+  }
+
+  /** The sink that passes on to `sink` only the frames the filter keeps (all without one). */
+  private filtered(sink: FrameSink): FrameSink {
+    const filter = this.filter;
+    if (filter === null) return sink;
+    return (linkType, buf, offset, capLength, length, ts, ifIndex) => {
+      let keep: boolean;
+      try {
+        keep = filter.matches(linkType, buf, offset, capLength, length);
+      } catch (err) {
+        // The expression does not compile for this link type: named with the file.
+        if (err instanceof CaptureFileError) throw new CaptureFileError(`${this.reader.path}: ${err.message}`);
+        throw err;
+      }
+      if (keep) sink(linkType, buf, offset, capLength, length, ts, ifIndex);
+    };
   }
 
   get path(): string {
@@ -88,11 +112,11 @@ class DecodedCapture implements CaptureFile {
     if (this.intoSink === null) {
       const p = newPacket(0, 0, 0, 0, 0);
       const withCommunityId = this.withCommunityId;
-      this.intoSink = (linkType, buf, offset, capLength, length, ts, ifIndex) => {
+      this.intoSink = this.filtered((linkType, buf, offset, capLength, length, ts, ifIndex) => {
         decodeFrameInto(p, linkType, buf, offset, capLength, length, ts, ifIndex);
         if (withCommunityId) p.communityId = communityIdOf(p);
         this.onPacket(p);
-      };
+      });
     }
     return this.reader.readChunk(this.intoSink);
   }

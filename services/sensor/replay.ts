@@ -15,6 +15,7 @@ import type { Logger } from '../common/observability/logger.ts';
 import type { Serde } from '../common/serde/port.ts';
 import { Batcher } from './batcher.ts';
 import { STDIN_ARG } from './byte-source.ts';
+import type { CaptureFilter } from './capture-filter.ts';
 import { openCaptureFile, type CaptureFile } from './capture-source.ts';
 import { openSensorPublisher } from './publisher.ts';
 import { newCounters, type SensorCounters } from './sensor-counters.ts';
@@ -52,6 +53,8 @@ export interface ReplayOptions {
    * again and again (the demo loop, a lab sensor replaying forever).
    */
   rebaseTime?: boolean;
+  /** Only the packets this libpcap filter keeps are published (and counted as seen). */
+  filter?: CaptureFilter;
 }
 
 export interface ReplayResult {
@@ -94,7 +97,7 @@ export async function replayCaptures(o: ReplayOptions): Promise<ReplayResult> {
       let capture;
       let fileBytes = 0;
       try {
-        capture = await openCaptureFile(file);
+        capture = await openCaptureFile(file, { filter: o.filter });
         fileBytes = capture.size;
         let firstTs = -1;
         let wallStart = 0;

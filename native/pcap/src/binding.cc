@@ -723,6 +723,62 @@ static NAN_METHOD(FindDevice) {
   info.GetReturnValue().Set(ret);
 }
 
+// The DLT_ value libpcap's compiler takes for a LINKTYPE_ value of a capture file. They differ
+// for raw IP, which files store as 101 (LINKTYPE_RAW) or as a BSD's DLT_RAW (12 or 14; NetSentinel's
+// decoder reads all three as raw IP), and for DLT_LOOP, which is 12 on OpenBSD.
+static int DltOfLinkType(int linktype) {
+  switch (linktype) {
+    case 101: case 12: case 14: return DLT_RAW;
+    case 108: return DLT_LOOP;
+    default: return linktype;
+  }
+}
+
+// compileFilter(linkType, snaplen, expression): the classic BPF program libpcap compiles for a
+// capture of that link type (a LINKTYPE_ value, as capture files give it), as a Buffer of 8-byte instructions (code u16, jt u8, jf u8, k u32, each
+// little-endian), for filtering capture files exactly as tcpdump -r does. Throws libpcap's
+// message (pcap_geterr) for an expression it does not accept.
+static NAN_METHOD(CompileFilter) {
+  if (info.Length() < 3 || !info[0]->IsUint32() || !info[1]->IsUint32() || !info[2]->IsString())
+    return Nan::ThrowTypeError("compileFilter(linkType, snaplen, expression)");
+  int linktype = (int)Nan::To<uint32_t>(info[0]).FromJust();
+  int snaplen = (int)Nan::To<uint32_t>(info[1]).FromJust();
+  Nan::Utf8String expression(info[2]);
+  pcap_t *dead = pcap_open_dead(DltOfLinkType(linktype), snaplen);
+  if (dead == nullptr)
+    return Nan::ThrowError("pcap_open_dead failed");
+  struct bpf_program program;
+  if (pcap_compile(dead, &program, *expression, 1, PCAP_NETMASK_UNKNOWN) == -1) {
+    std::string message(pcap_geterr(dead));
+    pcap_close(dead);
+    return Nan::ThrowError(message.c_str());
+  }
+  const size_t length = program.bf_len;
+  Nan::MaybeLocal<Object> maybe = Nan::NewBuffer((uint32_t)(length * 8));
+  Local<Object> out;
+  if (!maybe.ToLocal(&out)) {
+    pcap_freecode(&program);
+    pcap_close(dead);
+    return Nan::ThrowError("out of memory");
+  }
+  unsigned char *bytes = (unsigned char *)Buffer::Data(out);
+  for (size_t i = 0; i < length; i++) {
+    const struct bpf_insn *insn = &program.bf_insns[i];
+    unsigned char *at = bytes + i * 8;
+    at[0] = (unsigned char)(insn->code & 0xff);
+    at[1] = (unsigned char)(insn->code >> 8);
+    at[2] = insn->jt;
+    at[3] = insn->jf;
+    at[4] = (unsigned char)(insn->k & 0xff);
+    at[5] = (unsigned char)((insn->k >> 8) & 0xff);
+    at[6] = (unsigned char)((insn->k >> 16) & 0xff);
+    at[7] = (unsigned char)((insn->k >> 24) & 0xff);
+  }
+  pcap_freecode(&program);
+  pcap_close(dead);
+  info.GetReturnValue().Set(out);
+}
+
 extern "C" {
   void init(Local<Object> target) {
     Nan::HandleScope scope;
@@ -734,6 +790,10 @@ extern "C" {
     Nan::Set(target,
              Nan::New<String>("deviceList").ToLocalChecked(),
              Nan::GetFunction(Nan::New<FunctionTemplate>(ListDevices))
+               .ToLocalChecked()).FromJust();
+    Nan::Set(target,
+             Nan::New<String>("compileFilter").ToLocalChecked(),
+             Nan::GetFunction(Nan::New<FunctionTemplate>(CompileFilter))
                .ToLocalChecked()).FromJust();
   }
 

@@ -1,5 +1,5 @@
 /**
- * `netsentinel analyze FILE... [--format ndjson|table|report]`: sensor reader and detectors in one
+ * `netsentinel analyze FILE... [--format ndjson|table|report] [--filter EXPR]`: sensor reader and detectors in one
  * process with the in-memory state store: the same engine as the workers, so the same alerts
  * as the distributed pipeline. Alerts go to stdout (NDJSON, every revision; or a table of the
  * incidents at the end), a summary table to stderr, a progress bar when stderr is a terminal.
@@ -13,6 +13,7 @@ import { analyzeFiles, type AnalyzeSummary } from '../../detector/analyze-runner
 import { buildReport, type Report } from '../../gateway/report.ts';
 import type { StoredAlert } from '../../gateway/store/port.ts';
 import { STDIN_ARG } from '../../sensor/byte-source.ts';
+import { CaptureFilter } from '../../sensor/capture-filter.ts';
 import { commandRuntime, withConfigOptions } from '../runtime.ts';
 
 function pad(text: string, width: number): string {
@@ -38,9 +39,11 @@ export function registerAnalyze(program: Command): void {
       .command('analyze')
       .description('detect attacks in capture files in one process (same detectors as the workers); alerts as NDJSON on stdout')
       .argument('<files...>', 'capture files (pcap or pcapng, gzip-compressed too), directories of them (subdirectories too), or - for standard input')
-      .option('--format <format>', 'ndjson (every alert revision), table (incidents) or report (the incident report as JSON, as netsentinel report writes it, over the captures\' time span)', 'ndjson'),
-  ).action(async (args: string[], opts: { config?: string; logLevel?: string; format: string }) => {
+      .option('--format <format>', 'ndjson (every alert revision), table (incidents) or report (the incident report as JSON, as netsentinel report writes it, over the captures\' time span)', 'ndjson')
+      .option('-f, --filter <expression>', 'analyse only the packets this libpcap filter keeps, as tcpdump -r FILE EXPRESSION would (e.g. "not host 10.0.0.5")'),
+  ).action(async (args: string[], opts: { config?: string; logLevel?: string; format: string; filter?: string }) => {
     if (opts.format !== 'ndjson' && opts.format !== 'table' && opts.format !== 'report') throw new UsageError(`--format ${opts.format}: expected ndjson, table or report`);
+    const filter = opts.filter === undefined ? undefined : CaptureFilter.compile(opts.filter);
     const files = captureFilesOf(args);
     const { config } = commandRuntime(opts, {}, 'analyze');
     if (config.intel.virustotal.apiKey !== '') {
@@ -53,6 +56,7 @@ export function registerAnalyze(program: Command): void {
     const interruption = interruptible();
     const summary = await analyzeFiles(config, files, {
       signal: interruption.signal,
+      filter,
       onAlert: opts.format === 'ndjson' ? (a) => process.stdout.write(`${JSON.stringify(a)}\n`) : undefined,
       onProgress: tty
         ? (p) => {
@@ -68,7 +72,7 @@ export function registerAnalyze(program: Command): void {
     interruption.release();
     if (tty) process.stderr.write('\r\x1b[K');
     if (opts.format === 'table') process.stdout.write(incidentTable(summary.incidents));
-    if (opts.format === 'report') process.stdout.write(`${JSON.stringify(await captureReport(summary, files), null, 2)}\n`);
+    if (opts.format === 'report') process.stdout.write(`${JSON.stringify(await captureReport(summary, files, opts.filter), null, 2)}\n`);
     const byCategory = new Map<string, number>();
     for (const a of summary.incidents) byCategory.set(a.category, (byCategory.get(a.category) ?? 0) + 1);
     if (summary.interrupted) {
@@ -76,7 +80,7 @@ export function registerAnalyze(program: Command): void {
       process.exitCode = interruption.exitCode();
     }
     process.stderr.write(
-      `${summary.packets} packets in ${summary.seconds.toFixed(2)} s (${Math.round(summary.packets / Math.max(summary.seconds, 1e-9))} packets/s), ${summary.incidents.length} incidents, ${summary.alerts.length} alert revisions\n` +
+      `${summary.packets} packets${filter === undefined ? '' : ` (--filter dropped ${summary.filtered} more)`} in ${summary.seconds.toFixed(2)} s (${Math.round(summary.packets / Math.max(summary.seconds, 1e-9))} packets/s), ${summary.incidents.length} incidents, ${summary.alerts.length} alert revisions\n` +
         (byCategory.size > 0 ? [...byCategory].map(([c, n]) => `  ${pad(c, 20)} ${n}`).join('\n') + '\n' : ''),
     );
   });
@@ -87,7 +91,7 @@ export function registerAnalyze(program: Command): void {
  * run: its incidents, each at its latest revision and new (nobody has triaged them), over the
  * event time the captures span, with the files named. No sensors: the captures stand for them.
  */
-export async function captureReport(summary: AnalyzeSummary, files: string[]): Promise<Report> {
+export async function captureReport(summary: AnalyzeSummary, files: string[], captureFilter?: string): Promise<Report> {
   const now = Date.now();
   async function* stored(): AsyncIterable<StoredAlert> {
     for (const alert of summary.incidents) yield { alert, state: 'new', stateBy: null, stateAt: null, receivedAt: now, updatedAt: now };
@@ -99,6 +103,7 @@ export async function captureReport(summary: AnalyzeSummary, files: string[]): P
     sensors: [],
     generatedAt: now,
     captures: files.map(captureName),
+    captureFilter,
   });
 }
 

@@ -1,5 +1,5 @@
 /**
- * `netsentinel decode FILE... [--limit N]`: one JSON object per packet on stdout, with exactly
+ * `netsentinel decode FILE... [--limit N] [--filter EXPR]`: one JSON object per packet on stdout, with exactly
  * the field names of the Packet record (schemas/packet-batch.avsc) and the Community ID
  * filled in. A bad file gets one line on stderr (file, byte offset, what was expected); the
  * other files still go, and the exit code is non-zero if any failed.
@@ -7,6 +7,7 @@
 import type { Command } from 'commander';
 import { errorLine, UsageError } from '../../common/errors.ts';
 import { captureFilesOf } from '../capture-args.ts';
+import { CaptureFilter } from '../../sensor/capture-filter.ts';
 import { communityIdOf, openCaptureFile } from '../../sensor/capture-source.ts';
 
 const FLUSH_BYTES = 1 << 16;
@@ -17,7 +18,9 @@ export function registerDecode(program: Command): void {
     .description('print the decoded packets of pcap/pcapng files as JSON lines (the fields of the Packet record)')
     .argument('<files...>', 'capture files (pcap or pcapng, gzip-compressed too), directories of them (subdirectories too), or - for standard input')
     .option('-n, --limit <n>', 'stop after N packets of each file')
-    .action(async (args: string[], opts: { limit?: string }) => {
+    .option('-f, --filter <expression>', 'only the packets this libpcap filter keeps, as tcpdump -r FILE EXPRESSION would (e.g. "tcp port 80")')
+    .action(async (args: string[], opts: { limit?: string; filter?: string }) => {
+      const filter = opts.filter === undefined ? undefined : CaptureFilter.compile(opts.filter);
       const files = captureFilesOf(args);
       const limit = opts.limit === undefined ? Infinity : Number(opts.limit);
       if (!Number.isInteger(limit) && limit !== Infinity) throw new UsageError(`--limit ${opts.limit}: expected a whole number of packets`);
@@ -25,7 +28,7 @@ export function registerDecode(program: Command): void {
       let failed = 0;
       for (const file of files) {
         try {
-          await decodeFile(file, limit);
+          await decodeFile(file, limit, filter);
         } catch (err) {
           // Standard output closed (`| head`): main.ts ends the process, and no file is to blame.
           if ((err as NodeJS.ErrnoException).code === 'EPIPE') throw err;
@@ -37,8 +40,8 @@ export function registerDecode(program: Command): void {
     });
 }
 
-async function decodeFile(file: string, limit: number): Promise<void> {
-  const capture = await openCaptureFile(file);
+async function decodeFile(file: string, limit: number, filter: CaptureFilter | undefined): Promise<void> {
+  const capture = await openCaptureFile(file, { filter });
   let printed = 0;
   let out = '';
   try {

@@ -1,5 +1,5 @@
 /**
- * `netsentinel replay FILE... [--speed 1|10|max] [--loop]`: publish capture files to Kafka as
+ * `netsentinel replay FILE... [--speed 1|10|max] [--loop] [--filter EXPR]`: publish capture files to Kafka as
  * a sensor would, keeping the captured timing at --speed N. A progress bar on a terminal
  * (packets, rate, percent, ETA), one summary line at the end; a bad file is reported in one
  * line and the others still go (exit code 1 if any failed).
@@ -7,6 +7,7 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../../common/config/load.ts';
 import { errorLine, UsageError } from '../../common/errors.ts';
+import { CaptureFilter } from '../../sensor/capture-filter.ts';
 import { replayCaptures, type ReplayProgress } from '../../sensor/replay.ts';
 import { captureFilesOf } from '../capture-args.ts';
 import { openSensorSession } from '../sensor-session.ts';
@@ -26,9 +27,11 @@ export function registerReplay(program: Command): void {
     .option('--speed <n>', 'playback speed: 1 (captured timing), 10, ... or max', 'max')
     .option('--loop', 'start over at the end until interrupted')
     .option('--rebase-time', 'shift packet timestamps so the replay happens now (each file and loop continues the time line)')
+    .option('-f, --filter <expression>', 'publish only the packets this libpcap filter keeps, as tcpdump -r FILE EXPRESSION would (e.g. "not port 22")')
     .option('-c, --config <file>', 'configuration file (JSON or YAML)')
-    .action(async (args: string[], opts: { speed: string; loop?: boolean; rebaseTime?: boolean; config?: string }) => {
+    .action(async (args: string[], opts: { speed: string; loop?: boolean; rebaseTime?: boolean; filter?: string; config?: string }) => {
       const speed = parseSpeed(opts.speed);
+      const filter = opts.filter === undefined ? undefined : CaptureFilter.compile(opts.filter);
       const files = captureFilesOf(args, { loopingCommand: opts.loop === true ? 'replay --loop' : undefined });
       const config = loadConfig({ file: opts.config });
       const session = await openSensorSession(config, 'replay', files.join(','));
@@ -40,6 +43,7 @@ export function registerReplay(program: Command): void {
           speed,
           loop: opts.loop === true,
           rebaseTime: opts.rebaseTime === true,
+          filter,
           ...session,
           onProgress: tty ? (p) => process.stderr.write(`\r${progressLine(p)}`) : undefined,
           onFileError: (_file, err) => process.stderr.write(`${tty ? '\n' : ''}netsentinel: ${errorLine(err)}\n`),
@@ -48,7 +52,8 @@ export function registerReplay(program: Command): void {
         const seconds = result.elapsedMs / 1000;
         process.stdout.write(
           `replayed ${counters.packetsSeen} packets (${(counters.bytesSeen / 1e6).toFixed(1)} MB) from ${files.length - result.failedFiles.length}/${files.length} files in ${seconds.toFixed(1)} s` +
-            ` (${Math.round(counters.packetsSeen / Math.max(seconds, 0.001))} packets/s); ${counters.packetsPublished} published, sensor ${identity.id}\n`,
+            ` (${Math.round(counters.packetsSeen / Math.max(seconds, 0.001))} packets/s); ${counters.packetsPublished} published, sensor ${identity.id}` +
+            `${filter === undefined ? '' : `; --filter dropped ${filter.dropped} more`}\n`,
         );
         if (result.failedFiles.length > 0) process.exitCode = 1;
       } finally {

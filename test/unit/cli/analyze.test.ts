@@ -141,6 +141,49 @@ describe('netsentinel analyze --format report', () => {
   });
 });
 
+describe('netsentinel analyze and decode with --filter', () => {
+  const cli = (args: string[]) => spawnSync(process.execPath, ['bin/netsentinel.js', ...args], { cwd: repoRoot, encoding: 'utf8', timeout: 120_000, env: { ...process.env, VIRUSTOTAL_API_KEY: '' } });
+  const flood = path.resolve(repoRoot, '../shared/pcaps/synflood/syn_flood_single_source_lan_port80.pcap');
+
+  it('analyses only what the libpcap expression keeps, and says how much it dropped', () => {
+    const all = cli(['analyze', '--format', 'table', capture, flood]);
+    expect(all.status, all.stderr).toBe(0);
+    expect(all.stdout).toMatch(/port_scan .*192\.168\.1\.10/);
+    expect(all.stdout).toMatch(/syn_flood /);
+    // Without the scanner's packets, the scan is gone and the flood stays.
+    const run = cli(['analyze', '--format', 'table', '--filter', 'not host 192.168.1.10', capture, flood]);
+    expect(run.status, run.stderr).toBe(0);
+    expect(run.stdout).not.toMatch(/port_scan/);
+    expect(run.stdout).toMatch(/syn_flood /);
+    const kept = Number(/^(\d+) packets \(--filter dropped (\d+) more\)/m.exec(run.stderr)?.[1]);
+    const dropped = Number(/^(\d+) packets \(--filter dropped (\d+) more\)/m.exec(run.stderr)?.[2]);
+    expect(kept + dropped).toBe(Number(/^(\d+) packets in/m.exec(all.stderr)?.[1]));
+    expect(dropped).toBeGreaterThan(0);
+    // The report says which filter its captures were read with.
+    const report = JSON.parse(cli(['analyze', '--format', 'report', '-f', 'not host 192.168.1.10', capture]).stdout) as Report;
+    expect(report.report_metadata).toMatchObject({ capture_filter: 'not host 192.168.1.10' });
+    expect(report.executive_summary.total_threats).toBe(0);
+  });
+
+  it('decodes only the packets tcpdump -r keeps for the same expression', () => {
+    const decoded = cli(['decode', '--filter', 'tcp[tcpflags] & tcp-fin != 0 and dst port 80', capture]);
+    expect(decoded.status, decoded.stderr).toBe(0);
+    const packets = decoded.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l) as { dstPort: number; tcpFlags: number });
+    const tcpdump = spawnSync('tcpdump', ['-nn', '-r', capture, 'tcp[tcpflags] & tcp-fin != 0 and dst port 80'], { encoding: 'utf8' });
+    expect(packets.length).toBe(tcpdump.stdout.split('\n').filter(Boolean).length);
+    expect(packets.length).toBeGreaterThan(0);
+    expect(packets.every((p) => p.dstPort === 80 && (p.tcpFlags & 1) === 1)).toBe(true);
+  });
+
+  it("refuses an expression libpcap does not accept with its reason and exit code 2, before reading anything", () => {
+    for (const command of ['analyze', 'decode', 'replay']) {
+      const run = cli([command, '--filter', 'tcp prot 80', capture]);
+      expect(run.status).toBe(2);
+      expect(run.stderr).toContain('NS_ERR_USAGE: --filter "tcp prot 80": can\'t parse filter expression: syntax error');
+    }
+  });
+});
+
 describe('netsentinel analyze and Ctrl-C', () => {
   for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
     it(`gives the alerts of what it read on ${signal}, says it was interrupted, and exits ${code}`, async () => {

@@ -19,6 +19,7 @@ import { packetKey, PacketRouter } from '../../../services/sensor/packet-router.
 import { openCaptureFile } from '../../../services/sensor/capture-source.ts';
 import { HeartbeatEmitter } from '../../../services/sensor/heartbeat.ts';
 import { replayCaptures } from '../../../services/sensor/replay.ts';
+import { CaptureFilter } from '../../../services/sensor/capture-filter.ts';
 import { newCounters } from '../../../services/sensor/sensor-counters.ts';
 import { loadSensorIdentity } from '../../../services/sensor/sensor-identity.ts';
 
@@ -129,5 +130,36 @@ describe('replay into a bus', () => {
       expect([...copiesByVictim.get(victim)!.partitions], victim).toEqual([partition]);
       expect(copiesByVictim.get(victim)!.ts, victim).toEqual(ts);
     }
+  });
+
+  it('publishes only the packets a --filter keeps, and counts only those as seen', async () => {
+    const file = path.join(pcapDir, 'portscan/nmap_tcp_syn_scan_evilfingers.pcap');
+    const config = loadConfig({ env: {}, overrides: { 'sensor.stateDir': stateDir, 'kafka.partitions': 2 } });
+    const logger = createLogger({ level: 'silent' });
+    const serde = createSerde(config, logger);
+    await serde.init();
+    const bus = new MemoryBus({ partitions: 2 });
+    const received: Packet[] = [];
+    const sub = await bus.consume({
+      groupId: 'filtered',
+      topics: [topicNames(config).packets],
+      onBatch: async (b) => {
+        for (const m of b.messages) received.push(...(await serde.decode('packetBatch', m.value)).packets.filter((p) => !p.victimCopy));
+      },
+    });
+    const filter = CaptureFilter.compile('ip and src host 192.168.1.25');
+    const counters = newCounters();
+    await replayCaptures({ files: [file], speed: Infinity, config, bus, serde, logger, identity: loadSensorIdentity(config.sensor), counters, filter });
+    const all: Packet[] = [];
+    for await (const ps of await openCaptureFile(file)) all.push(...ps);
+    const kept = all.filter((p) => p.src === '192.168.1.25');
+    const deadline = Date.now() + 10_000;
+    while (received.length < kept.length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    await sub.stop();
+    expect(kept.length).toBeGreaterThan(0);
+    expect(received.map((p) => p.ts)).toEqual(kept.map((p) => p.ts));
+    expect(received.every((p) => p.src === '192.168.1.25')).toBe(true);
+    expect(counters.packetsSeen).toBe(kept.length);
+    expect(filter.dropped).toBe(all.length - kept.length);
   });
 });
