@@ -17,12 +17,14 @@ import { MemoryAlertStore } from '../gateway/store/memory-alert-store.ts';
 import { storeLimits } from '../gateway/run.ts';
 import { HeartbeatEmitter } from '../sensor/heartbeat.ts';
 import { runLiveCapture } from '../sensor/live-capture.ts';
+import type { CaptureFilter } from '../sensor/capture-filter.ts';
 import { replayCaptures } from '../sensor/replay.ts';
 import { newCounters } from '../sensor/sensor-counters.ts';
 import { loadSensorIdentity } from '../sensor/sensor-identity.ts';
 import { exposeSensorCounters } from '../sensor/sensor-metrics.ts';
 
-export type PacketInput = { kind: 'replay'; files: string[]; speed: number } | { kind: 'live'; iface: string };
+/** Where the packets come from; a replay's filter keeps only the packets a libpcap expression keeps (a live capture's is sensor.filter). */
+export type PacketInput = { kind: 'replay'; files: string[]; speed: number; filter?: CaptureFilter } | { kind: 'live'; iface: string };
 
 export interface AllInOne {
   gateway: RunningGateway;
@@ -109,6 +111,7 @@ async function runInput(input: PacketInput, context: InputContext): Promise<void
         speed: input.speed,
         loop: true,
         rebaseTime: true,
+        filter: input.filter,
         onFileError: (failed, err) => context.logger.error({ file: failed, err: errorLine(err) }, 'capture skipped'),
       }),
     ),

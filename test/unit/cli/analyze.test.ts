@@ -176,7 +176,7 @@ describe('netsentinel analyze and decode with --filter', () => {
   });
 
   it("refuses an expression libpcap does not accept with its reason and exit code 2, before reading anything", () => {
-    for (const command of ['analyze', 'decode', 'replay']) {
+    for (const command of ['analyze', 'decode', 'replay', 'start']) {
       const run = cli([command, '--filter', 'tcp prot 80', capture]);
       expect(run.status).toBe(2);
       expect(run.stderr).toContain('NS_ERR_USAGE: --filter "tcp prot 80": can\'t parse filter expression: syntax error');
