@@ -1,6 +1,6 @@
 import { readdirSync, realpathSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { UsageError } from '../common/errors.ts';
+import { CaptureFileError, UsageError } from '../common/errors.ts';
 import { STDIN_ARG } from '../sensor/byte-source.ts';
 
 /** What a directory's capture files are called: gzip-compressed ones too (`.pcap.gz`). */
@@ -44,8 +44,14 @@ function capturesUnder(dir: string, seen: Set<string>): string[] {
   const real = realpathSync(dir);
   if (seen.has(real)) return [];
   seen.add(real);
+  let names: string[];
+  try {
+    names = readdirSync(dir).sort();
+  } catch (err) {
+    throw new CaptureFileError(`${dir}: cannot list the directory (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+  }
   const files: string[] = [];
-  for (const name of readdirSync(dir).sort()) {
+  for (const name of names) {
     if (name.startsWith('.')) continue;
     const entry = join(dir, name);
     let isDirectory: boolean;

@@ -60,14 +60,14 @@ class DecodedCapture implements CaptureFile {
   ) {
     this.sink = this.filtered(
       withCommunityId
-      ? (linkType, buf, offset, capLength, length, ts, ifIndex) => {
-          const p = decodeFrame(linkType, buf, offset, capLength, length, ts, ifIndex);
-          p.communityId = communityIdOf(p);
-          this.packets.push(p);
-        }
-      : (linkType, buf, offset, capLength, length, ts, ifIndex) => {
-          this.packets.push(decodeFrame(linkType, buf, offset, capLength, length, ts, ifIndex));
-        },
+        ? (linkType, buf, offset, capLength, length, ts, ifIndex) => {
+            const p = decodeFrame(linkType, buf, offset, capLength, length, ts, ifIndex);
+            p.communityId = communityIdOf(p);
+            this.packets.push(p);
+          }
+        : (linkType, buf, offset, capLength, length, ts, ifIndex) => {
+            this.packets.push(decodeFrame(linkType, buf, offset, capLength, length, ts, ifIndex));
+          },
     );
   }
 
