@@ -11,7 +11,7 @@
  */
 import type { Bus } from '../common/bus/port.ts';
 import type { Config } from '../common/config/schema.ts';
-import { CaptureUnavailableError, errorLine } from '../common/errors.ts';
+import { CaptureUnavailableError, ConfigError, errorLine } from '../common/errors.ts';
 import type { Logger } from '../common/observability/logger.ts';
 import type { Serde } from '../common/serde/port.ts';
 import { Batcher } from './batcher.ts';
@@ -148,6 +148,9 @@ export interface LiveCaptureResult {
   stats: CaptureStats | null;
 }
 
+/** How @netsentinel/pcap's open() begins its error when the filter expression does not compile. */
+const BAD_FILTER = 'filter: ';
+
 /** Captures until the signal aborts; then flushes what is batched and waits for Kafka. */
 export async function runLiveCapture(o: LiveCaptureOptions): Promise<LiveCaptureResult> {
   const { Cap, addon } = await loadCap();
@@ -181,8 +184,11 @@ export async function runLiveCapture(o: LiveCaptureOptions): Promise<LiveCapture
       ? cap.open(o.iface, o.filter, o.bufferSizeMb * 1024 * 1024, buffer, { promiscuous, snaplen: o.snaplen })
       : cap.open(o.iface, o.filter, o.bufferSizeMb * 1024 * 1024, buffer);
   } catch (err) {
+    const message = (err as Error).message;
+    // @netsentinel/pcap says which failed: the filter expression is the user's, not the device.
+    if (message.startsWith(BAD_FILTER)) throw new ConfigError(`sensor.filter (--filter) "${o.filter}": ${message.slice(BAD_FILTER.length)}`, { cause: err });
     throw new CaptureUnavailableError(
-      `cannot capture on interface "${o.iface}": ${(err as Error).message} (list interfaces with \`netsentinel sensor --list-interfaces\`; capturing needs root or CAP_NET_RAW)`,
+      `cannot capture on interface "${o.iface}": ${message} (list interfaces with \`netsentinel sensor --list-interfaces\`; capturing needs root or CAP_NET_RAW)`,
       { cause: err },
     );
   }

@@ -419,7 +419,8 @@ class Pcap : public Nan::ObjectWrap {
 
       if (filter.length() != 0) {
         if (pcap_compile(obj->pcap_handle, &fp, (char*)*filter, 1, net) == -1) {
-          std::string msg(pcap_geterr(obj->pcap_handle));
+          // Prefixed, so that the caller can tell a bad expression from a device it cannot open.
+          std::string msg = std::string("filter: ") + pcap_geterr(obj->pcap_handle);
           obj->abandon();
           return Nan::ThrowError(msg.c_str());
         }

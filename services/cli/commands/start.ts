@@ -39,8 +39,9 @@ export function registerStart(program: Command): void {
     const overrides: Record<string, unknown> = { 'gateway.store': 'memory', 'registry.url': '' };
     if (opts.port !== undefined) overrides['gateway.port'] = Number(opts.port);
     if (opts.host !== undefined) overrides['gateway.host'] = opts.host;
-    // Checked before anything starts; live, libpcap applies it in the kernel as sensor.filter.
-    const filter = opts.filter === undefined ? undefined : CaptureFilter.compile(opts.filter);
+    // Live, libpcap applies it in the kernel as sensor.filter (and refuses a bad one as it opens
+    // the interface); for the replay it is compiled, and checked, before anything starts.
+    const filter = opts.filter === undefined || opts.iface !== undefined ? undefined : CaptureFilter.compile(opts.filter);
     if (opts.filter !== undefined) overrides['sensor.filter'] = opts.filter;
     // Quieter by default: the terminal shows the URL, the log goes to stderr at warn.
     const { config, logger } = commandRuntime({ logLevel: 'warn', ...opts }, overrides, 'netsentinel');

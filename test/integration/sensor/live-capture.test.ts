@@ -145,6 +145,25 @@ describe('live capture', () => {
     }
   });
 
+  it('names a filter expression libpcap cannot compile as the filter, not as the interface', async () => {
+    const stateDir = mkdtempSync(path.join(tmpdir(), 'ns-live-'));
+    const config = loadConfig({ env: servicesEnv(inject('services')), overrides: { 'topics.prefix': `it-live-bad-${randomUUID().slice(0, 6)}.`, 'sensor.stateDir': stateDir } });
+    const logger = createLogger({ level: 'silent' });
+    const serde = createSerde(config, logger);
+    await serde.init();
+    const bus = createKafkaBus(config, logger);
+    try {
+      const capture = runLiveCapture({
+        iface: 'lo', filter: 'udp prot 9999', snaplen: 96, bufferSizeMb: 1, promiscuous: false, config, bus, serde, logger,
+        identity: loadSensorIdentity(config.sensor), counters: newCounters(), signal: new AbortController().signal,
+      });
+      await expect(capture).rejects.toMatchObject({ code: 'NS_ERR_CONFIG', message: 'sensor.filter (--filter) "udp prot 9999": can\'t parse filter expression: syntax error' });
+    } finally {
+      await bus.close();
+      rmSync(stateDir, { recursive: true, force: true });
+    }
+  });
+
   it('libpcap\'s kernel drops reach the counters and the heartbeat on Kafka', async () => {
     expect(process.getuid?.(), 'the live-capture test needs root (network namespaces, raw capture)').toBe(0);
     const id = randomUUID().slice(0, 6);
