@@ -12,7 +12,7 @@ import { CaptureFileError, UsageError } from '../../../services/common/errors.ts
 import { CaptureFilter } from '../../../services/sensor/capture-filter.ts';
 import { openCaptureReader } from '../../../services/sensor/capture-reader.ts';
 import { openCaptureFile } from '../../../services/sensor/capture-source.ts';
-import { buildPcap, udpFrame } from './capture-builder.ts';
+import { buildPcap, buildPcapng, udpFrame } from './capture-builder.ts';
 
 const pcapDir = path.resolve(import.meta.dirname, '../../../../shared/pcaps');
 const captures = (JSON.parse(readFileSync(path.join(pcapDir, 'manifest.json'), 'utf8')) as { files: Array<{ file: string }> }).files.map((f) => f.file);
@@ -114,7 +114,7 @@ describe('capture filters', () => {
     expect(() => CaptureFilter.compile('ip and ip6')).toThrow('--filter "ip and ip6": expression rejects all packets');
   });
 
-  it('keep nothing of a link type the expression can match nothing of, and name the file when it cannot apply at all', async () => {
+  it('compile a program for each link type a capture has, keep nothing of one the expression can match nothing of, and name the file when it cannot apply', async () => {
     // Raw IP (LINKTYPE_RAW): the Ethernet frame without its 14-byte header.
     const raw = path.join(tmp, 'raw-ip.pcap');
     writeFileSync(raw, buildPcap([{ ts: 1_700_000_000_000_000, data: udpFrame([10, 0, 0, 1], [10, 0, 0, 2], 40000, 53).subarray(14) }], { linkType: 101 }));
@@ -126,6 +126,32 @@ describe('capture filters', () => {
     };
     expect(await readAll('udp port 53')).toBe(1);
     expect(await readAll('arp')).toBe(0);
+    // One pcapng whose two interfaces are Ethernet and raw IP: each gets its own program.
+    const mixed = path.join(tmp, 'mixed.pcapng');
+    const dns = udpFrame([10, 0, 0, 1], [10, 0, 0, 2], 40000, 53);
+    const other = udpFrame([10, 0, 0, 1], [10, 0, 0, 2], 40000, 123);
+    writeFileSync(
+      mixed,
+      buildPcapng(
+        [{ linkType: 1 }, { linkType: 101 }],
+        [
+          { ts: 1_700_000_000_000_000, data: dns, ifIndex: 0 },
+          { ts: 1_700_000_000_000_001, data: dns.subarray(14), ifIndex: 1 },
+          { ts: 1_700_000_000_000_002, data: other, ifIndex: 0 },
+          { ts: 1_700_000_000_000_003, data: other.subarray(14), ifIndex: 1 },
+        ],
+      ),
+    );
+    const portsKept = async (expression: string): Promise<number[]> => {
+      const ports: number[] = [];
+      for await (const packets of await openCaptureFile(mixed, { filter: CaptureFilter.compile(expression) })) ports.push(...packets.map((p) => p.dstPort));
+      return ports;
+    };
+    expect(await portsKept('udp port 53')).toEqual([53, 53]);
+    expect(await portsKept('not udp port 53')).toEqual([123, 123]);
+    // Ethernet-only on the raw IP interface: the file is refused there, after the frame before it.
+    await expect(portsKept('ether src 00:11:22:33:44:55 or udp')).rejects.toThrow(`${mixed}: --filter "ether src 00:11:22:33:44:55 or udp" cannot be applied to packets of link type 101`);
+
     const ether = readAll('ether host 01:02:03:04:05:06');
     await expect(ether).rejects.toThrow(CaptureFileError);
     await expect(ether).rejects.toThrow(`${raw}: --filter "ether host 01:02:03:04:05:06" cannot be applied to packets of link type 101: ethernet addresses supported only on`);
