@@ -42,6 +42,9 @@ function filterCompiler(): FilterCompiler {
 export class CaptureFilter {
   /** Programs by link type, compiled when a frame of that link type first comes. */
   private readonly programs = new Map<number, BpfProgram>();
+  /** The link type of the last frame and its program: a capture's frames nearly always share one. */
+  private lastLinkType = -1;
+  private lastProgram: BpfProgram | null = null;
   /** Frames the filter dropped. */
   dropped = 0;
 
@@ -62,9 +65,19 @@ export class CaptureFilter {
     return filter;
   }
 
+  /** The filter of `--filter`'s value, or none when the option was not given. */
+  static optional(expression: string | undefined): CaptureFilter | undefined {
+    return expression === undefined ? undefined : CaptureFilter.compile(expression);
+  }
+
   /** Whether the frame buf[offset, offset + capLength) of that link type passes; counts it in `dropped` if not. */
   matches(linkType: number, buf: Uint8Array, offset: number, capLength: number, wireLength: number): boolean {
-    const program = this.programs.get(linkType) ?? this.programFor(linkType);
+    let program = this.lastProgram;
+    if (linkType !== this.lastLinkType || program === null) {
+      program = this.programs.get(linkType) ?? this.programFor(linkType);
+      this.lastLinkType = linkType;
+      this.lastProgram = program;
+    }
     if (program.run(buf, offset, capLength, wireLength) !== 0) return true;
     this.dropped++;
     return false;

@@ -43,7 +43,7 @@ export function registerAnalyze(program: Command): void {
       .option('-f, --filter <expression>', 'analyse only the packets this libpcap filter keeps, as tcpdump -r FILE EXPRESSION would (e.g. "not host 10.0.0.5")'),
   ).action(async (args: string[], opts: { config?: string; logLevel?: string; format: string; filter?: string }) => {
     if (opts.format !== 'ndjson' && opts.format !== 'table' && opts.format !== 'report') throw new UsageError(`--format ${opts.format}: expected ndjson, table or report`);
-    const filter = opts.filter === undefined ? undefined : CaptureFilter.compile(opts.filter);
+    const filter = CaptureFilter.optional(opts.filter);
     const files = captureFilesOf(args);
     const { config } = commandRuntime(opts, {}, 'analyze');
     if (config.intel.virustotal.apiKey !== '') {

@@ -20,7 +20,7 @@ export function registerDecode(program: Command): void {
     .option('-n, --limit <n>', 'stop after N packets of each file')
     .option('-f, --filter <expression>', 'only the packets this libpcap filter keeps, as tcpdump -r FILE EXPRESSION would (e.g. "tcp port 80")')
     .action(async (args: string[], opts: { limit?: string; filter?: string }) => {
-      const filter = opts.filter === undefined ? undefined : CaptureFilter.compile(opts.filter);
+      const filter = CaptureFilter.optional(opts.filter);
       const files = captureFilesOf(args);
       const limit = opts.limit === undefined ? Infinity : Number(opts.limit);
       if (!Number.isInteger(limit) && limit !== Infinity) throw new UsageError(`--limit ${opts.limit}: expected a whole number of packets`);

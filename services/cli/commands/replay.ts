@@ -31,7 +31,7 @@ export function registerReplay(program: Command): void {
     .option('-c, --config <file>', 'configuration file (JSON or YAML)')
     .action(async (args: string[], opts: { speed: string; loop?: boolean; rebaseTime?: boolean; filter?: string; config?: string }) => {
       const speed = parseSpeed(opts.speed);
-      const filter = opts.filter === undefined ? undefined : CaptureFilter.compile(opts.filter);
+      const filter = CaptureFilter.optional(opts.filter);
       const files = captureFilesOf(args, { loopingCommand: opts.loop === true ? 'replay --loop' : undefined });
       const config = loadConfig({ file: opts.config });
       const session = await openSensorSession(config, 'replay', files.join(','));

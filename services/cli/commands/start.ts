@@ -41,7 +41,7 @@ export function registerStart(program: Command): void {
     if (opts.host !== undefined) overrides['gateway.host'] = opts.host;
     // Live, libpcap applies it in the kernel as sensor.filter (and refuses a bad one as it opens
     // the interface); for the replay it is compiled, and checked, before anything starts.
-    const filter = opts.filter === undefined || opts.iface !== undefined ? undefined : CaptureFilter.compile(opts.filter);
+    const filter = opts.iface !== undefined ? undefined : CaptureFilter.optional(opts.filter);
     if (opts.filter !== undefined) overrides['sensor.filter'] = opts.filter;
     // Quieter by default: the terminal shows the URL, the log goes to stderr at warn.
     const { config, logger } = commandRuntime({ logLevel: 'warn', ...opts }, overrides, 'netsentinel');

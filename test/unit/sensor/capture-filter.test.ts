@@ -38,6 +38,8 @@ const EXPRESSIONS = [
 /** Each frame as "ts:length on the wire:bytes in hex", or that the expression cannot apply to the capture. */
 type Frames = string[] | 'refused';
 
+const frameKey = (buf: Uint8Array, offset: number, capLength: number, length: number, ts: number): string => `${ts}:${length}:${Buffer.from(buf.subarray(offset, offset + capLength)).toString('hex')}`;
+
 /** The frames of a capture that each filter keeps, in one pass; 'refused' where a filter threw. */
 async function keptByFilters(file: string, filters: CaptureFilter[]): Promise<Frames[]> {
   const kept: Frames[] = filters.map(() => []);
@@ -49,7 +51,7 @@ async function keptByFilters(file: string, filters: CaptureFilter[]): Promise<Fr
           const frames = kept[i];
           if (frames === 'refused') return;
           try {
-            if (f.matches(linkType, buf, offset, capLength, length)) frames.push(`${ts}:${length}:${Buffer.from(buf.subarray(offset, offset + capLength)).toString('hex')}`);
+            if (f.matches(linkType, buf, offset, capLength, length)) frames.push(frameKey(buf, offset, capLength, length, ts));
           } catch (err) {
             if (!(err instanceof CaptureFileError)) throw err;
             kept[i] = 'refused';
@@ -74,7 +76,7 @@ async function keptByTcpdump(file: string, expression: string, out: string): Pro
   const frames: string[] = [];
   const reader = await openCaptureReader(out);
   try {
-    while (await reader.readChunk((_linkType, buf, offset, capLength, length, ts) => void frames.push(`${ts}:${length}:${Buffer.from(buf.subarray(offset, offset + capLength)).toString('hex')}`)));
+    while (await reader.readChunk((_linkType, buf, offset, capLength, length, ts) => void frames.push(frameKey(buf, offset, capLength, length, ts))));
   } finally {
     await reader.close();
   }
